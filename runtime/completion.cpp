@@ -1,0 +1,112 @@
+// Completing tasks and futures, waking their waiters, and cancellation.
+#include <utility>
+
+#include "corio/errors.hpp"
+#include "runtime_core.hpp"
+
+namespace corio::detail {
+
+void wake_all(Waiter* list, Waiter* skip) noexcept {
+    while (list) {
+        // Read next first: once woken, the node's frame may resume and die.
+        Waiter* next = list->next;
+        if (list != skip) {
+            if (list->callback)
+                list->callback(list, true);
+            else
+                schedule(list->task, list->handle);
+        }
+        list = next;
+    }
+}
+
+std::coroutine_handle<> finish_task(TaskHeader* task) noexcept {
+    using Outcome = CompletionState::Outcome;
+    Outcome outcome = !task->error_ ? Outcome::value : task->cancelled_error ? Outcome::cancelled : Outcome::error;
+    Waiter* waiters = task->close(outcome);
+
+    // Resume one awaiting parent right here by symmetric transfer: the
+    // inline-joined parent if there is one, else the first waiting task.
+    std::coroutine_handle<> next;
+    Waiter* direct = nullptr;
+    if (task->inline_parent) {
+        next = task->inline_parent;
+    } else {
+        for (Waiter* w = waiters; w; w = w->next) {
+            if (!w->callback && w->task->runtime == task->runtime) {
+                direct = w;
+                next = w->handle;
+                break;
+            }
+        }
+    }
+    wake_all(waiters, direct);
+    count_completion();
+    // The task's own reference. When it is the last, nobody holds a handle,
+    // so nobody waits and `next` is empty; the frame is freed by the resume
+    // loop once control has left it (never from inside its final suspend).
+    if (task->drop_ref()) resume_context().destroy_after = task;
+    return next ? transfer(next) : std::noop_coroutine();
+}
+
+bool TaskHeader::request_cancel() noexcept {
+    if (done()) return false;
+    // acq_rel: the bits are seen by the task at its next suspension point.
+    state_.fetch_or(kCancelRequested | kCancelPending, memory_order_acq_rel);
+    lock_waiting();
+    CompletionState* target = waiting_on_;
+    if (target && !target->try_retain()) target = nullptr;
+    unlock_waiting();
+    if (target) {
+        // asyncio: cancelling a task cancels the future or task it awaits.
+        target->cancel();
+        target->release();
+    }
+    return true;
+}
+
+void TaskHeader::deliver_cancel() {
+    // Once per request: a task that catches CancelledError goes on normally.
+    if (state_.fetch_and(~kCancelPending, memory_order_acq_rel) & kCancelPending) throw_cancelled();
+}
+
+void TaskHeader::throw_cancelled() { throw CancelledError("task was cancelled"); }
+
+void track_waited(RuntimeCore* rt, WaitedNode* node) noexcept {
+    if (!rt || node->runtime.load(memory_order_acquire)) return;
+    std::lock_guard lock(rt->waited_mutex);
+    if (node->runtime.load(memory_order_relaxed)) return;
+    WaitedNode& head = rt->waited_list;
+    node->next = head.next;
+    node->prev = &head;
+    head.next->prev = node;
+    head.next = node;
+    node->runtime.store(rt, memory_order_release);
+}
+
+void untrack_waited(WaitedNode* node) noexcept {
+    RuntimeCore* rt = node->runtime.load(memory_order_acquire);
+    if (!rt) return;
+    std::lock_guard lock(rt->waited_mutex);
+    if (!node->runtime.load(memory_order_relaxed)) return;
+    node->prev->next = node->next;
+    node->next->prev = node->prev;
+    node->runtime.store(nullptr, memory_order_relaxed);
+}
+
+void RuntimeCore::cancel_waited() noexcept {
+    // Collect under the lock, cancel outside it: cancelling completes the
+    // future, which untracks it (and takes the lock).
+    std::vector<CompletionState*> targets;
+    {
+        std::lock_guard lock(waited_mutex);
+        for (WaitedNode* n = waited_list.next; n != &waited_list; n = n->next)
+            if (n->state->try_retain()) targets.push_back(n->state);
+    }
+    for (CompletionState* s : targets) {
+        s->cancel();
+        s->release();
+    }
+}
+
+}  // namespace corio::detail

@@ -1,0 +1,71 @@
+// The calls the header-only coroutine types make into the compiled
+// scheduler (runtime/worker.cpp), and the symmetric-transfer guard.
+#pragma once
+
+#include <coroutine>
+#include <cstddef>
+#include <source_location>
+
+#include "corio/detail/task_header.hpp"
+
+namespace corio::detail {
+
+// --- symmetric transfer that cannot overflow the stack ---------------------
+// GCC guarantees the tail call of symmetric transfer only at -O2 and above,
+// and not under the sanitizers: a long run of awaits that complete at once
+// would then nest one native frame per hop. So each transfer checks how deep
+// the worker's stack is; past kTransferDepthLimit it hands the next coroutine
+// to the worker's resume loop (a trampoline) instead. Optimised builds never
+// get near the limit and keep the plain tail call.
+struct ResumeContext {
+    char* stack_base = nullptr;        // set by the worker's resume loop
+    std::coroutine_handle<> next;       // trampolined coroutine, run next
+    CompletionState* destroy_after = nullptr;  // a finished task to free once its frame is left
+};
+ResumeContext& resume_context() noexcept;
+
+inline constexpr std::ptrdiff_t kTransferDepthLimit = 64 * 1024;
+
+inline std::coroutine_handle<> transfer(std::coroutine_handle<> to) noexcept {
+    ResumeContext& ctx = resume_context();
+    char* here = static_cast<char*>(__builtin_frame_address(0));
+    if (ctx.stack_base == nullptr || ctx.stack_base - here < kTransferDepthLimit) return to;
+    ctx.next = to;
+    return std::noop_coroutine();
+}
+
+// --- scheduling --------------------------------------------------------------
+// Makes a new task runnable on `runtime` (nullptr: the current worker's
+// runtime; throws InvalidStateError when there is none).
+void start_task(TaskHeader* task, RuntimeCore* runtime, const std::source_location& where);
+
+// Makes a suspended task runnable again, resuming at `at`.
+void schedule(TaskHeader* task, std::coroutine_handle<> at) noexcept;
+
+// Puts the task behind the other runnable tasks (yield_now, spent budget).
+void yield_task(TaskHeader* task, std::coroutine_handle<> at) noexcept;
+
+// Join fast path: when `child` has not started and sits at the bottom of the
+// current worker's deque, pops it so the caller can run it inline.
+bool take_for_inline(TaskHeader* child) noexcept;
+
+// Cooperative budget: true while the running task may go on without
+// yielding; each call spends one unit.
+bool take_budget() noexcept;
+
+// The end of a task: publishes its outcome, wakes its waiters, drops the
+// task's own reference, and returns the coroutine to run next.
+std::coroutine_handle<> finish_task(TaskHeader* task) noexcept;
+
+// Futures that tasks wait on are known to the runtime, so that shutdown can
+// cancel the ones nobody will complete. The node lives in the future.
+struct WaitedNode {
+    WaitedNode* prev = nullptr;
+    WaitedNode* next = nullptr;
+    Atomic<RuntimeCore*> runtime{nullptr};
+    CompletionState* state = nullptr;
+};
+void track_waited(RuntimeCore* runtime, WaitedNode* node) noexcept;
+void untrack_waited(WaitedNode* node) noexcept;
+
+}  // namespace corio::detail

@@ -1,0 +1,63 @@
+// TaskHeader: the shared state of a spawned task. Every coroutine promise
+// derives from it, so spawning a Coro turns its frame into a task without a
+// second allocation (frame and shared state together). Inline (awaited)
+// coroutines never initialise the task part.
+#pragma once
+
+#include <coroutine>
+#include <source_location>
+
+#include "corio/detail/completion.hpp"
+
+namespace corio::detail {
+
+struct RuntimeCore;
+
+struct TaskHeader : CompletionState {
+    std::coroutine_handle<> resume_point;  // where the task goes on when next run
+    std::coroutine_handle<> inline_parent;  // join fast path: the awaiting parent, resumed directly
+    RuntimeCore* runtime = nullptr;
+    std::source_location spawn_site;
+    bool cancelled_error = false;  // the stored exception is a CancelledError
+
+    // cancel(): request, then pass the cancellation on to what the task awaits.
+    bool request_cancel() noexcept;
+
+    // What the task is suspended on, so that cancel() can reach it (asyncio's
+    // _fut_waiter). Guarded by a tiny spin lock: cancel() takes a reference
+    // to the target under it, so the target cannot die in its hands.
+    void set_waiting_on(CompletionState* target) noexcept {
+        lock_waiting();
+        waiting_on_ = target;
+        unlock_waiting();
+        // A cancel that came before the target was visible is passed on here.
+        if (state_.load(memory_order_acquire) & kCancelPending) [[unlikely]]
+            target->cancel();
+    }
+    void clear_waiting_on() noexcept {
+        lock_waiting();
+        waiting_on_ = nullptr;
+        unlock_waiting();
+    }
+
+    // Called at every suspension point when the task resumes: throws
+    // CancelledError once per cancel() request.
+    void throw_if_cancelled() {
+        if (state_.load(memory_order_relaxed) & kCancelPending) [[unlikely]]
+            deliver_cancel();
+    }
+    [[noreturn]] void throw_cancelled();
+    void deliver_cancel();
+
+private:
+    void lock_waiting() noexcept {
+        // acquire: see the writes of the previous holder.
+        while (waiting_lock_.exchange(true, memory_order_acquire)) cpu_relax();
+    }
+    void unlock_waiting() noexcept { waiting_lock_.store(false, memory_order_release); }
+
+    Atomic<bool> waiting_lock_{false};
+    CompletionState* waiting_on_ = nullptr;
+};
+
+}  // namespace corio::detail

@@ -1,0 +1,70 @@
+// Runtime: the workers (one per core by default, each with a stealing
+// deque) that run corio tasks. block_on(main) runs a coroutine to its end
+// and returns its value or rethrows its exception; it may be called again
+// and again, and spawned tasks keep running in between (as Tokio's).
+// Destroying the Runtime cancels the tasks still running, lets them unwind,
+// and joins every thread. corio::run(main) is asyncio.run: one Runtime, one
+// block_on, then that shutdown.
+#pragma once
+
+#include <chrono>
+#include <source_location>
+#include <utility>
+
+#include "corio/task.hpp"
+
+namespace corio {
+
+struct Options {
+    unsigned workers = 0;  // 0: one per core (std::thread::hardware_concurrency)
+    // How long shutdown waits for cancelled tasks to unwind before it gives
+    // up on them with a warning (they are then leaked, not destroyed).
+    std::chrono::milliseconds shutdown_timeout{10'000};
+};
+
+namespace detail {
+// Blocks a thread that is no worker until `state` is done.
+void block_until_done(CompletionState* state);
+}  // namespace detail
+
+class Runtime {
+public:
+    explicit Runtime(Options options = {});
+    ~Runtime();
+    Runtime(const Runtime&) = delete;
+    Runtime& operator=(const Runtime&) = delete;
+
+    // Runs `main` as a task and blocks the calling thread until it is done.
+    // Throws InvalidStateError when called from one of this runtime's workers.
+    template <class T>
+    T block_on(Coro<T> main, std::source_location where = std::source_location::current()) {
+        check_not_on_worker();
+        Task<T> task = detail::start(std::move(main), core_, where);
+        detail::block_until_done(detail::TaskAccess::header(task));
+        return task.result();
+    }
+
+    // Spawns from any thread (a worker, main, a plain std::thread).
+    template <class A>
+    auto spawn(A&& awaitable, std::source_location where = std::source_location::current()) {
+        return detail::spawn_on(core_, std::forward<A>(awaitable), where);
+    }
+
+    unsigned workers() const noexcept;
+
+private:
+    void check_not_on_worker() const;
+
+    detail::RuntimeCore* core_;
+};
+
+// asyncio.run(main()): starts a runtime, runs main to completion, returns
+// its value or rethrows its exception, then cancels what is left and shuts
+// down cleanly.
+template <class T>
+T run(Coro<T> main, Options options = {}, std::source_location where = std::source_location::current()) {
+    Runtime runtime(options);
+    return runtime.block_on(std::move(main), where);
+}
+
+}  // namespace corio

@@ -1,0 +1,241 @@
+// Task<T>: the handle of a spawned task (asyncio's Task). spawn/create_task
+// schedule a Coro (or any awaitable, as ensure_future) at once on the
+// scheduler. The handle is copyable and awaitable by any number of tasks;
+// dropping every handle detaches the task, never cancels it. One allocation
+// per task: the coroutine frame is the task.
+#pragma once
+
+#include <source_location>
+#include <type_traits>
+#include <utility>
+
+#include "corio/coro.hpp"
+#include "corio/detail/awaitable_traits.hpp"
+
+namespace corio {
+
+template <class T = void>
+class Task;
+
+namespace detail {
+
+template <class T>
+Promise<T>& promise_of(TaskHeader* header) noexcept {
+    return static_cast<Promise<T>&>(static_cast<PromiseBase&>(*header));
+}
+
+template <class T>
+struct TaskOps {
+    static void destroy(CompletionState* state) noexcept {
+        auto* header = static_cast<TaskHeader*>(state);
+        if (header->outcome() == CompletionState::Outcome::error && !header->retrieved())
+            report_unretrieved(header->error_, header->spawn_site);
+        std::coroutine_handle<Promise<T>>::from_promise(promise_of<T>(header)).destroy();
+    }
+    static bool cancel(CompletionState* state) noexcept { return static_cast<TaskHeader*>(state)->request_cancel(); }
+    static constexpr CompletionOps ops{&destroy, &cancel};
+};
+
+// The value a finished task gives each reader: a copy when T is copyable;
+// a move-only value is moved to the first reader.
+template <class T>
+decltype(auto) task_result(TaskHeader* header) {
+    header->mark_retrieved();
+    if constexpr (std::is_void_v<T>) {
+        promise_of<T>(header).peek();
+    } else if constexpr (std::is_reference_v<T> || std::is_copy_constructible_v<T>) {
+        return static_cast<std::conditional_t<std::is_reference_v<T>, T, std::remove_cvref_t<T>>>(
+            promise_of<T>(header).peek());
+    } else {
+        return T(std::move(const_cast<T&>(promise_of<T>(header).peek())));
+    }
+}
+
+template <class T>
+struct TaskAwaiter {
+    TaskHeader* task;
+    TaskHeader* self = nullptr;
+    bool registered = false;
+    Waiter waiter;
+
+    bool await_ready() const noexcept { return task->done() && take_budget(); }
+
+    template <class P>
+    std::coroutine_handle<> await_suspend(std::coroutine_handle<P> caller) noexcept {
+        self = owner_of(caller);
+        if (task->done()) {  // done, but the budget is spent: let others run first
+            yield_task(self, caller);
+            return std::noop_coroutine();
+        }
+        registered = true;
+        self->set_waiting_on(task);
+        if (take_for_inline(task)) {
+            // The join fast path: the child never started and nobody stole
+            // it, so run it right here; its end transfers straight back.
+            task->inline_parent = caller;
+            return transfer(task->resume_point);
+        }
+        waiter.task = self;
+        waiter.handle = caller;
+        if (!task->add_waiter(&waiter)) return transfer(caller);  // finished meanwhile
+        return std::noop_coroutine();
+    }
+
+    decltype(auto) await_resume() {
+        if (registered) self->clear_waiting_on();
+        if (self) self->throw_if_cancelled();
+        return task_result<T>(task);
+    }
+};
+
+template <class T>
+Task<T> start(Coro<T>&& coro, RuntimeCore* runtime, const std::source_location& where);
+
+// Lets the runtime reach a handle's shared state without widening Task's API.
+struct TaskAccess {
+    template <class T>
+    static TaskHeader* header(const Task<T>& task) noexcept {
+        return task.header_;
+    }
+};
+
+template <class A>
+Coro<await_result_t<A>> await_into_coro(A awaitable) {
+    co_return co_await std::move(awaitable);
+}
+
+}  // namespace detail
+
+template <class T>
+class Task {
+public:
+    using value_type = T;
+
+    Task() noexcept = default;
+    Task(const Task& other) noexcept : header_(other.header_) {
+        if (header_) header_->retain();
+    }
+    Task(Task&& other) noexcept : header_(std::exchange(other.header_, nullptr)) {}
+    Task& operator=(Task other) noexcept {
+        std::swap(header_, other.header_);
+        return *this;
+    }
+    ~Task() {
+        if (header_) header_->release();
+    }
+
+    bool valid() const noexcept { return header_ != nullptr; }
+    bool done() const { return checked()->done(); }
+    bool cancelled() const {
+        return done() && header_->outcome() == detail::CompletionState::Outcome::cancelled;
+    }
+
+    // asyncio's Task.cancel(): a request, seen at the task's current or next
+    // suspension point. False when the task is already done.
+    bool cancel() { return checked()->cancel(); }
+
+    // The value; rethrows the task's exception (CancelledError if cancelled).
+    decltype(auto) result() const {
+        if (!done()) throw InvalidStateError("Task.result(): the task is not done yet");
+        return detail::task_result<T>(header_);
+    }
+
+    // The exception the task ended with (null if it returned a value);
+    // throws CancelledError for a cancelled task, as asyncio.
+    std::exception_ptr exception() const {
+        if (!done()) throw InvalidStateError("Task.exception(): the task is not done yet");
+        header_->mark_retrieved();
+        if (header_->outcome() == detail::CompletionState::Outcome::cancelled) std::rethrow_exception(header_->error_);
+        return header_->error_;
+    }
+
+    // fn(Task<T>) runs once the task is done (at once if it already is), on
+    // the thread that completes it. It must not block or throw.
+    template <class F>
+        requires std::invocable<F&, Task<T>>
+    void add_done_callback(F fn) {
+        auto call = [self = *this, fn = std::move(fn)]() mutable noexcept { fn(self); };
+        using Node = detail::CallbackWaiter<decltype(call)>;
+        auto* node = new Node(std::move(call));
+        if (!checked()->add_waiter(node)) Node::run(node, true);
+    }
+
+    const std::source_location& spawn_site() const { return checked()->spawn_site; }
+
+    detail::TaskAwaiter<T> operator co_await() const { return {checked()}; }
+
+    friend bool operator==(const Task& a, const Task& b) noexcept { return a.header_ == b.header_; }
+
+private:
+    friend struct detail::TaskAccess;
+    template <class U>
+    friend Task<U> detail::start(Coro<U>&&, detail::RuntimeCore*, const std::source_location&);
+    explicit Task(detail::TaskHeader* adopted) noexcept : header_(adopted) {}
+
+    detail::TaskHeader* checked() const {
+        if (!header_) throw InvalidStateError("use of an empty corio::Task handle");
+        return header_;
+    }
+
+    detail::TaskHeader* header_ = nullptr;
+};
+
+namespace detail {
+
+template <class T>
+Task<T> start(Coro<T>&& coro, RuntimeCore* runtime, const std::source_location& where) {
+    if (!coro.valid()) throw InvalidStateError("spawn of an empty corio::Coro (moved from or already spawned)");
+    auto handle = coro.release();
+    Promise<T>& p = handle.promise();
+    p.is_task = true;
+    p.owner = &p;
+    p.resume_point = handle;
+    p.init(&TaskOps<T>::ops, 2);  // the task's own reference and the handle's
+    try {
+        start_task(&p, runtime, where);
+    } catch (...) {
+        handle.destroy();
+        throw;
+    }
+    return Task<T>(&p);
+}
+
+template <class D>
+inline constexpr bool is_coro = false;
+template <class T>
+inline constexpr bool is_coro<Coro<T>> = true;
+template <class D>
+inline constexpr bool is_task = false;
+template <class T>
+inline constexpr bool is_task<Task<T>> = true;
+
+template <class A>
+auto spawn_on(RuntimeCore* runtime, A&& awaitable, const std::source_location& where) {
+    using D = std::remove_cvref_t<A>;
+    if constexpr (is_coro<D>) {
+        static_assert(std::is_rvalue_reference_v<A&&>, "spawn takes a Coro by value: spawn(f()) or spawn(std::move(c))");
+        return start(std::move(awaitable), runtime, where);
+    } else if constexpr (is_task<D>) {
+        return D(awaitable);  // ensure_future of a task is the task itself
+    } else {
+        static_assert(Awaitable<A>, "corio::spawn takes a corio::Coro or an awaitable");
+        return start(await_into_coro<D>(std::forward<A>(awaitable)), runtime, where);
+    }
+}
+
+}  // namespace detail
+
+// asyncio.create_task / ensure_future: schedule now on the current runtime.
+// Throws InvalidStateError when no corio runtime runs on this thread (use
+// Runtime::spawn from other threads).
+template <class A>
+auto spawn(A&& awaitable, std::source_location where = std::source_location::current()) {
+    return detail::spawn_on(nullptr, std::forward<A>(awaitable), where);
+}
+
+template <class A>
+auto create_task(A&& awaitable, std::source_location where = std::source_location::current()) {
+    return detail::spawn_on(nullptr, std::forward<A>(awaitable), where);
+}
+
+}  // namespace corio

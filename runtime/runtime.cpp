@@ -1,0 +1,123 @@
+// Runtime start-up, block_on's blocking wait, and shutdown.
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
+#include "futex.hpp"
+#include "runtime_core.hpp"
+
+namespace corio::detail {
+namespace {
+
+unsigned worker_count(const Options& options) {
+    if (options.workers) return options.workers;
+    unsigned n = std::thread::hardware_concurrency();
+    return n ? n : 1;
+}
+
+}  // namespace
+
+RuntimeCore::RuntimeCore(const Options& opts)
+    : options(opts), global(256, worker_count(opts) + 1, 64), idle(worker_count(opts)) {
+    if (opts.workers > 4096) throw InvalidStateError("corio::Options.workers must be at most 4096");
+    waited_list.next = waited_list.prev = &waited_list;
+    unsigned n = worker_count(opts);
+    workers.reserve(n);
+    for (unsigned i = 0; i < n; ++i) workers.push_back(std::make_unique<Worker>(*this, i));
+}
+
+void RuntimeCore::start() {
+    for (auto& w : workers) w->thread = std::thread([worker = w.get()] { worker->run(); });
+}
+
+std::uint64_t RuntimeCore::live_tasks() const noexcept {
+    // Completions first, then spawns: a task counted complete had its spawn
+    // (and its children's spawns) happen before, so they are counted too,
+    // and the difference can never show zero while a task lives.
+    std::uint64_t completed = 0, spawned = 0;
+    for (auto& w : workers) completed += w->completed.load(memory_order_acquire);
+    for (auto& w : workers) spawned += w->spawned.load(memory_order_acquire);
+    spawned += foreign_spawned.load(memory_order_acquire);
+    return spawned - completed;
+}
+
+void RuntimeCore::shutdown() noexcept {
+    // asyncio.run's epilogue: cancel what is left, let it unwind, then stop.
+    closing.store(true, memory_order_seq_cst);
+    cancel_waited();
+
+    using clock = std::chrono::steady_clock;
+    const auto deadline = clock::now() + options.shutdown_timeout;
+    auto next_cancel = clock::now() + std::chrono::milliseconds(50);
+    auto pause = std::chrono::microseconds(20);
+    std::uint64_t live;
+    while ((live = live_tasks()) != 0) {
+        auto now = clock::now();
+        if (now >= deadline) {
+            std::fprintf(stderr,
+                         "corio: shutdown gave up after %lld ms with %llu task(s) still running or waiting; "
+                         "they are leaked, not destroyed\n",
+                         static_cast<long long>(options.shutdown_timeout.count()),
+                         static_cast<unsigned long long>(live));
+            break;
+        }
+        // Tasks that caught the cancellation and wait on a new future.
+        if (now >= next_cancel) {
+            cancel_waited();
+            next_cancel = now + std::chrono::milliseconds(50);
+        }
+        std::this_thread::sleep_for(pause);
+        if (pause < std::chrono::milliseconds(1)) pause *= 2;
+    }
+
+    stopping.store(true, memory_order_seq_cst);
+    for (unsigned i : idle.take_all_sleepers()) workers[i]->parker.unpark();
+    for (auto& w : workers)
+        if (w->thread.joinable()) w->thread.join();
+}
+
+namespace {
+
+// block_on's wait: a callback node on the task that flips a futex word.
+struct BlockingWaiter : Waiter {
+    Atomic<std::uint32_t> done{0};
+    static void fire(Waiter* self, bool) noexcept {
+        auto* me = static_cast<BlockingWaiter*>(self);
+        Atomic<std::uint32_t>* word = &me->done;
+        // release: the waiting thread sees the task's result. After this
+        // store the node may be gone; the futex wake only uses the address.
+        word->store(1, memory_order_release);
+        futex_wake_all(word);
+    }
+};
+
+}  // namespace
+
+void block_until_done(CompletionState* state) {
+    BlockingWaiter waiter;
+    waiter.callback = &BlockingWaiter::fire;
+    if (!state->add_waiter(&waiter)) return;
+    while (waiter.done.load(memory_order_acquire) == 0) futex_wait(&waiter.done, 0);
+}
+
+}  // namespace corio::detail
+
+namespace corio {
+
+Runtime::Runtime(Options options) : core_(new detail::RuntimeCore(options)) { core_->start(); }
+
+Runtime::~Runtime() {
+    core_->shutdown();
+    delete core_;
+}
+
+unsigned Runtime::workers() const noexcept { return static_cast<unsigned>(core_->workers.size()); }
+
+void Runtime::check_not_on_worker() const {
+    if (detail::current_worker())
+        throw InvalidStateError(
+            "Runtime::block_on called from a corio worker thread: it would block the worker; "
+            "co_await the coroutine instead");
+}
+
+}  // namespace corio

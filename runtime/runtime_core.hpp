@@ -1,0 +1,93 @@
+// The runtime's insides: its workers, the global queue, idle bookkeeping
+// and the shutdown state. Only runtime/*.cpp (and white-box tests) see this.
+#pragma once
+
+#include <concurrentqueue/concurrentqueue.h>
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "chase_lev_deque.hpp"
+#include "corio/detail/scheduler.hpp"
+#include "corio/runtime.hpp"
+#include "parking.hpp"
+
+namespace corio::detail {
+
+struct RuntimeCore;
+
+// Tasks a worker may run this turn before awaits that are ready must yield.
+inline constexpr int kTaskBudget = 128;
+// A worker looks at the global queue first every this many tasks.
+inline constexpr std::uint32_t kGlobalQueueInterval = 61;
+// Tasks the LIFO slot may run in a row before others get a turn.
+inline constexpr unsigned kLifoStreakLimit = 3;
+inline constexpr std::size_t kDequeCapacity = 1024;
+
+struct Worker {
+    Worker(RuntimeCore& runtime, unsigned index);
+
+    RuntimeCore& runtime;
+    const unsigned index;
+    ChaseLevDeque<TaskHeader*> deque{kDequeCapacity};
+    TaskHeader* lifo = nullptr;
+    unsigned lifo_streak = 0;
+    std::vector<TaskHeader*> yielded;  // owner only; back into the deque each round
+    moodycamel::ProducerToken producer;
+    moodycamel::ConsumerToken consumer;
+    std::uint32_t tick = 0;
+    std::uint64_t rng;
+    int budget = kTaskBudget;
+    bool searching = false;
+    Parker parker;
+
+    // Monotonic, written by this worker only: live tasks = spawned - completed
+    // summed over workers (see RuntimeCore::live_tasks).
+    alignas(64) Atomic<std::uint64_t> spawned{0};
+    Atomic<std::uint64_t> completed{0};
+
+    std::thread thread;
+
+    void run();
+    void run_task(TaskHeader* task);
+    TaskHeader* next_local();
+    TaskHeader* search();
+    TaskHeader* steal_from(Worker& victim);
+    TaskHeader* take_global();
+    void push_local(TaskHeader* task);
+    void park();
+    bool work_visible() const;
+};
+
+struct RuntimeCore {
+    explicit RuntimeCore(const Options& options);
+
+    Options options;
+    std::vector<std::unique_ptr<Worker>> workers;
+    moodycamel::ConcurrentQueue<TaskHeader*> global;
+    Idle idle;
+
+    Atomic<bool> closing{false};   // shutdown began: tasks get cancelled
+    Atomic<bool> stopping{false};  // every task is gone: workers exit
+    Atomic<std::uint64_t> foreign_spawned{0};
+
+    std::mutex waited_mutex;
+    WaitedNode waited_list;  // sentinel of a ring of futures tasks wait on
+
+    void inject(TaskHeader* task) noexcept;  // from any thread
+    void wake_one_if_needed() noexcept;
+    std::uint64_t live_tasks() const noexcept;
+    void cancel_waited() noexcept;
+    void start();
+    void shutdown() noexcept;
+};
+
+// The worker running on this thread, if any.
+Worker* current_worker() noexcept;
+// A task finished on this worker (for live_tasks).
+void count_completion() noexcept;
+
+}  // namespace corio::detail

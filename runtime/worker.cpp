@@ -1,0 +1,260 @@
+// A worker's loop and the scheduling calls the coroutine types make.
+#include <utility>
+
+#include "runtime_core.hpp"
+
+namespace corio::detail {
+namespace {
+
+thread_local Worker* this_worker = nullptr;
+thread_local ResumeContext this_resume_context;
+
+inline std::uint64_t next_random(std::uint64_t& state) noexcept {  // xorshift64
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+}
+
+}  // namespace
+
+Worker* current_worker() noexcept { return this_worker; }
+ResumeContext& resume_context() noexcept { return this_resume_context; }
+
+Worker::Worker(RuntimeCore& rt, unsigned i)
+    : runtime(rt), index(i), producer(rt.global), consumer(rt.global), rng(0x9e3779b97f4a7c15ull * (i + 1)) {
+    yielded.reserve(64);
+}
+
+void Worker::run() {
+    this_worker = this;
+    while (true) {
+        TaskHeader* task = next_local();
+        if (!task) task = search();
+        if (task) {
+            run_task(task);
+            continue;
+        }
+        if (runtime.stopping.load(memory_order_acquire)) break;
+        park();
+    }
+    this_worker = nullptr;
+}
+
+void Worker::run_task(TaskHeader* task) {
+    if (runtime.closing.load(memory_order_relaxed)) [[unlikely]] {
+        // Shutdown: cancel each task once, the way asyncio.run does.
+        if (!(task->state() & CompletionState::kShutdownSeen)) {
+            task->mark_shutdown_seen();
+            task->request_cancel();
+        }
+    }
+    budget = kTaskBudget;
+    ResumeContext& ctx = this_resume_context;
+    ctx.stack_base = static_cast<char*>(__builtin_frame_address(0));
+    std::coroutine_handle<> next = task->resume_point;
+    while (next) {
+        ctx.next = nullptr;
+        next.resume();
+        next = ctx.next;
+        if (ctx.destroy_after) std::exchange(ctx.destroy_after, nullptr)->destroy_now();
+    }
+}
+
+TaskHeader* Worker::next_local() {
+    ++tick;
+    if (tick % kGlobalQueueInterval == 0) {
+        // Fairness: the global queue and yielded tasks get a turn even while
+        // local work never runs out.
+        for (TaskHeader* t : yielded) push_local(t);
+        yielded.clear();
+        if (TaskHeader* t = take_global()) return t;
+    }
+    if (lifo) {
+        TaskHeader* t = std::exchange(lifo, nullptr);
+        if (lifo_streak < kLifoStreakLimit) {
+            ++lifo_streak;
+            return t;
+        }
+        push_local(t);  // enough in a row: queue it behind the others
+    }
+    lifo_streak = 0;
+    if (TaskHeader* t = deque.pop()) return t;
+    if (!yielded.empty()) {
+        // Oldest yielder at the bottom-most end pops first: FIFO among them.
+        for (auto it = yielded.rbegin(); it != yielded.rend(); ++it) push_local(*it);
+        yielded.clear();
+        if (TaskHeader* t = deque.pop()) return t;
+    }
+    return take_global();
+}
+
+TaskHeader* Worker::take_global() {
+    // Take a batch so one dequeue feeds several turns.
+    TaskHeader* batch[16];
+    std::size_t n = runtime.global.try_dequeue_bulk(consumer, batch, 16);
+    if (n == 0) return nullptr;
+    for (std::size_t i = 1; i < n; ++i) push_local(batch[i]);
+    return batch[0];
+}
+
+TaskHeader* Worker::steal_from(Worker& victim) {
+    // Steal half the victim's queue: one to run, the rest into our deque.
+    std::size_t want = (victim.deque.size() + 1) / 2;
+    TaskHeader* first = nullptr;
+    for (std::size_t i = 0; i < want; ++i) {
+        bool lost = false;
+        TaskHeader* t = victim.deque.steal(lost);
+        if (!t) {
+            if (lost) continue;
+            break;
+        }
+        if (!first)
+            first = t;
+        else
+            push_local(t);
+    }
+    return first;
+}
+
+TaskHeader* Worker::search() {
+    if (!searching) {
+        if (!runtime.idle.try_begin_search()) return nullptr;
+        searching = true;
+    }
+    const std::size_t n = runtime.workers.size();
+    TaskHeader* found = nullptr;
+    for (int round = 0; round < 4 && !found; ++round) {
+        std::size_t start = next_random(rng) % n;
+        for (std::size_t i = 0; i < n && !found; ++i) {
+            Worker& victim = *runtime.workers[(start + i) % n];
+            if (&victim != this) found = steal_from(victim);
+        }
+        if (!found) found = take_global();
+        if (!found) cpu_relax();
+    }
+    bool last = runtime.idle.end_search();
+    searching = false;
+    // The last searcher to find work wakes another: there may be more.
+    if (found && last) runtime.wake_one_if_needed();
+    return found;
+}
+
+bool Worker::work_visible() const {
+    if (runtime.global.size_approx() > 0) return true;
+    for (auto& w : runtime.workers)
+        if (w->deque.size() > 0) return true;
+    return false;
+}
+
+void Worker::park() {
+    parker.prepare();
+    runtime.idle.register_sleeper(index);
+    // Re-check after registering: a pusher that missed us saw no sleeper.
+    if (work_visible() || runtime.stopping.load(memory_order_acquire)) {
+        if (runtime.idle.withdraw_sleeper(index)) return;
+        // A waker took us off the list: its wake is coming, consume it.
+    }
+    parker.park();
+    searching = true;  // a waker counts the worker it wakes as searching
+}
+
+void Worker::push_local(TaskHeader* task) {
+    if (!deque.push(task)) [[unlikely]] {
+        // Full: move the older half to the global queue, where every worker
+        // can see it. (One by one: rare, and GCC 12 misreads enqueue_bulk.)
+        bool lost = false;
+        for (std::size_t n = 0; n < kDequeCapacity / 2; ++n) {
+            TaskHeader* t = deque.steal(lost);
+            if (!t) break;
+            runtime.global.enqueue(producer, t);
+        }
+        deque.push(task);
+    }
+}
+
+// --- the calls from the coroutine types ------------------------------------
+
+void start_task(TaskHeader* task, RuntimeCore* rt, const std::source_location& where) {
+    Worker* w = this_worker;
+    if (!rt) {
+        if (!w)
+            throw InvalidStateError(
+                "corio::spawn() called on a thread that runs no corio runtime: use corio::run(), "
+                "Runtime::block_on(), or Runtime::spawn() from other threads");
+        rt = &w->runtime;
+    }
+    if (rt->stopping.load(memory_order_acquire))
+        throw InvalidStateError("spawn on a corio runtime that has shut down");
+    task->runtime = rt;
+    task->spawn_site = where;
+    // Tasks born during shutdown are the unwinding's own helpers: not cancelled.
+    if (rt->closing.load(memory_order_relaxed)) task->mark_shutdown_seen();
+    if (w && &w->runtime == rt) {
+        w->spawned.store(w->spawned.load(memory_order_relaxed) + 1, memory_order_release);
+        w->push_local(task);
+        rt->wake_one_if_needed();
+    } else {
+        rt->foreign_spawned.fetch_add(1, memory_order_release);
+        rt->inject(task);
+    }
+}
+
+void schedule(TaskHeader* task, std::coroutine_handle<> at) noexcept {
+    task->resume_point = at;
+    Worker* w = this_worker;
+    if (w && &w->runtime == task->runtime) {
+        // Woken by the running task: run it next (hot in cache), as Tokio's LIFO slot.
+        if (w->lifo) w->push_local(w->lifo);
+        w->lifo = task;
+        task->runtime->wake_one_if_needed();
+    } else {
+        task->runtime->inject(task);
+    }
+}
+
+void yield_task(TaskHeader* task, std::coroutine_handle<> at) noexcept {
+    task->resume_point = at;
+    Worker* w = this_worker;
+    if (w && &w->runtime == task->runtime)
+        w->yielded.push_back(task);
+    else
+        task->runtime->inject(task);
+}
+
+bool take_for_inline(TaskHeader* child) noexcept {
+    Worker* w = this_worker;
+    return w && w->deque.pop_if(child);
+}
+
+bool take_budget() noexcept {
+    Worker* w = this_worker;
+    if (!w) return true;
+    if (w->budget > 0) {
+        --w->budget;
+        return true;
+    }
+    return false;
+}
+
+void count_completion() noexcept {
+    Worker* w = this_worker;
+    // release: whoever reads this count sees the spawns this task made.
+    w->completed.store(w->completed.load(memory_order_relaxed) + 1, memory_order_release);
+}
+
+// --- RuntimeCore pieces that the hot paths use ------------------------------
+
+void RuntimeCore::inject(TaskHeader* task) noexcept {
+    global.enqueue(task);
+    // seq_cst fence: the push must be visible before we look for sleepers,
+    // and a sleeper re-checks the queue after registering (Dekker).
+    fence_seq_cst();
+    wake_one_if_needed();
+}
+
+void RuntimeCore::wake_one_if_needed() noexcept {
+    if (auto worker = idle.worker_to_wake()) workers[*worker]->parker.unpark();
+}
+
+}  // namespace corio::detail
