@@ -7,7 +7,6 @@ namespace corio::detail {
 namespace {
 
 thread_local Worker* this_worker = nullptr;
-thread_local ResumeContext this_resume_context;
 
 inline std::uint64_t next_random(std::uint64_t& state) noexcept {  // xorshift64
     state ^= state << 13;
@@ -19,7 +18,6 @@ inline std::uint64_t next_random(std::uint64_t& state) noexcept {  // xorshift64
 }  // namespace
 
 Worker* current_worker() noexcept { return this_worker; }
-ResumeContext& resume_context() noexcept { return this_resume_context; }
 
 Worker::Worker(RuntimeCore& rt, unsigned i)
     : runtime(rt), index(i), producer(rt.global), consumer(rt.global), rng(0x9e3779b97f4a7c15ull * (i + 1)) {
@@ -50,7 +48,7 @@ void Worker::run_task(TaskHeader* task) {
         }
     }
     budget = kTaskBudget;
-    ResumeContext& ctx = this_resume_context;
+    ResumeContext& ctx = resume_context();
     ctx.stack_base = static_cast<char*>(__builtin_frame_address(0));
     std::coroutine_handle<> next = task->resume_point;
     while (next) {

@@ -1,16 +1,72 @@
 // Memory for coroutine frames. Frames come from per-thread free lists in
 // 64-byte size classes over oneTBB's scalable_malloc: allocating and freeing a
-// frame touches no atomic and no lock. A frame freed on another thread joins
-// that thread's list (memory migrates; each list is capped). Sanitizer builds
-// (CORIO_FRAME_ALLOCATOR_NEW) use plain new/delete so AddressSanitizer sees
-// every frame's lifetime.
+// frame touches no atomic and no lock, and the fast path is inline. A frame
+// freed on another thread joins that thread's list (memory migrates; each
+// list is capped). Sanitizer builds (CORIO_FRAME_ALLOCATOR_NEW) use plain
+// new/delete so AddressSanitizer sees every frame's lifetime.
 #pragma once
 
 #include <cstddef>
+#include <new>
 
 namespace corio::detail {
 
-void* allocate_frame(std::size_t size);
-void free_frame(void* frame, std::size_t size) noexcept;
+#if CORIO_FRAME_ALLOCATOR_NEW
+
+inline void* allocate_frame(std::size_t size) { return ::operator new(size); }
+inline void free_frame(void* frame, std::size_t size) noexcept { ::operator delete(frame, size); }
+
+#else
+
+inline constexpr std::size_t kFrameGranuleShift = 6;  // 64-byte classes
+inline constexpr std::size_t kFrameClasses = 64;      // frames up to 4 KiB are pooled
+inline constexpr unsigned kMaxCachedFrames = 1024;    // per class; beyond, memory goes back
+
+struct FreeFrame {
+    FreeFrame* next;
+};
+
+// Trivially destructible on purpose: thread_local access then needs no
+// guard. The memory is handed back at thread exit by a separate object
+// (frame_allocator.cpp), registered on the slow path.
+struct FrameCache {
+    FreeFrame* heads[kFrameClasses];
+    unsigned counts[kFrameClasses];
+    bool registered;
+};
+inline constinit thread_local FrameCache frame_cache{};
+
+void* allocate_frame_slow(std::size_t size);
+void free_frame_slow(void* frame) noexcept;
+
+inline std::size_t frame_class(std::size_t size) noexcept { return (size - 1) >> kFrameGranuleShift; }
+
+inline void* allocate_frame(std::size_t size) {
+    std::size_t c = frame_class(size);
+    if (c < kFrameClasses) {
+        FrameCache& cache = frame_cache;
+        if (FreeFrame* block = cache.heads[c]) {
+            cache.heads[c] = block->next;
+            --cache.counts[c];
+            return block;
+        }
+    }
+    return allocate_frame_slow(size);
+}
+
+inline void free_frame(void* frame, std::size_t size) noexcept {
+    std::size_t c = frame_class(size);
+    FrameCache& cache = frame_cache;
+    if (c < kFrameClasses && cache.counts[c] < kMaxCachedFrames) {
+        auto* block = static_cast<FreeFrame*>(frame);
+        block->next = cache.heads[c];
+        cache.heads[c] = block;
+        ++cache.counts[c];
+        return;
+    }
+    free_frame_slow(frame);
+}
+
+#endif
 
 }  // namespace corio::detail

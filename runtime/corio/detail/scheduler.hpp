@@ -22,7 +22,11 @@ struct ResumeContext {
     std::coroutine_handle<> next;       // trampolined coroutine, run next
     CompletionState* destroy_after = nullptr;  // a finished task to free once its frame is left
 };
-ResumeContext& resume_context() noexcept;
+// Trivially destructible, so the thread_local needs no guard; GCC lowers
+// coroutines before optimising, so its address is never cached across a
+// suspension (which may move the coroutine to another thread).
+inline constinit thread_local ResumeContext resume_context_slot{};
+inline ResumeContext& resume_context() noexcept { return resume_context_slot; }
 
 inline constexpr std::ptrdiff_t kTransferDepthLimit = 64 * 1024;
 
