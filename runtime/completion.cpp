@@ -23,7 +23,11 @@ void wake_all(Waiter* list, Waiter* skip) noexcept {
 std::coroutine_handle<> finish_task(TaskHeader* task) noexcept {
     using Outcome = CompletionState::Outcome;
     Outcome outcome = !task->error_ ? Outcome::value : task->cancelled_error ? Outcome::cancelled : Outcome::error;
-    Waiter* waiters = task->close(outcome);
+    // An inline-joined task whose only handle is its suspended parent's has
+    // no other waiters and can get none: close its list without a locked op.
+    Waiter* waiters = task->inline_parent && task->state() / CompletionState::kRefOne == 2
+                          ? task->close_unshared(outcome)
+                          : task->close(outcome);
 
     // Resume one awaiting parent right here by symmetric transfer: the
     // inline-joined parent if there is one, else the first waiting task.
@@ -63,6 +67,15 @@ bool TaskHeader::request_cancel() noexcept {
         target->release();
     }
     return true;
+}
+
+void TaskHeader::register_joiners() noexcept {
+    // Nested inline joins form a chain (each parent runs its child inline);
+    // register every link so cancel() can walk down from any of them.
+    for (TaskHeader* child = this; TaskHeader* parent = child->joined_by; child = parent) {
+        child->joined_by = nullptr;
+        parent->set_waiting_on(child);
+    }
 }
 
 void TaskHeader::deliver_cancel() {

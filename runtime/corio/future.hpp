@@ -77,6 +77,7 @@ struct FutureAwaiter {
     template <class P>
     std::coroutine_handle<> await_suspend(std::coroutine_handle<P> caller) noexcept {
         self = owner_of(caller);
+        self->on_suspend();
         if (state->done()) {  // done, but the budget is spent
             yield_task(self, caller);
             return std::noop_coroutine();

@@ -55,7 +55,6 @@ template <class T>
 struct TaskAwaiter {
     TaskHeader* task;
     TaskHeader* self = nullptr;
-    bool registered = false;
     Waiter waiter;
 
     bool await_ready() const noexcept { return task->done() && take_budget(); }
@@ -64,17 +63,22 @@ struct TaskAwaiter {
     std::coroutine_handle<> await_suspend(std::coroutine_handle<P> caller) noexcept {
         self = owner_of(caller);
         if (task->done()) {  // done, but the budget is spent: let others run first
+            self->on_suspend();
             yield_task(self, caller);
             return std::noop_coroutine();
         }
-        registered = true;
-        self->set_waiting_on(task);
         if (take_for_inline(task)) {
             // The join fast path: the child never started and nobody stole
-            // it, so run it right here; its end transfers straight back.
+            // it, so run it right here; its end transfers straight back. The
+            // parent registers as waiting on it only if it really suspends.
             task->inline_parent = caller;
+            task->joined_by = self;
+            if (self->state() & CompletionState::kCancelPending) [[unlikely]]
+                task->cancel();
             return transfer(task->resume_point);
         }
+        self->on_suspend();
+        self->set_waiting_on(task);
         waiter.task = self;
         waiter.handle = caller;
         if (!task->add_waiter(&waiter)) return transfer(caller);  // finished meanwhile
@@ -82,8 +86,10 @@ struct TaskAwaiter {
     }
 
     decltype(auto) await_resume() {
-        if (registered) self->clear_waiting_on();
-        if (self) self->throw_if_cancelled();
+        if (self) {
+            self->clear_waiting_on();
+            self->throw_if_cancelled();
+        }
         return task_result<T>(task);
     }
 };
@@ -190,6 +196,7 @@ Task<T> start(Coro<T>&& coro, RuntimeCore* runtime, const std::source_location& 
     p.is_task = true;
     p.owner = &p;
     p.resume_point = handle;
+    p.joined_by = nullptr;
     p.init(&TaskOps<T>::ops, 2);  // the task's own reference and the handle's
     try {
         start_task(&p, runtime, where);

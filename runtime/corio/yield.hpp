@@ -14,6 +14,7 @@ struct YieldAwaiter {
     template <class P>
     void await_suspend(std::coroutine_handle<P> caller) noexcept {
         self = owner_of(caller);
+        self->on_suspend();
         yield_task(self, caller);
     }
     void await_resume() const { self->throw_if_cancelled(); }

@@ -116,6 +116,15 @@ public:
         return reversed;
     }
 
+    // close() for a state nobody else can reach: the caller holds the only
+    // handle besides the completer's own, so no waiter can be queued.
+    Waiter* close_unshared(Outcome outcome) noexcept {
+        outcome_ = outcome;
+        // release: publishes the result to whoever sees `closed()`.
+        waiters_.store(closed(), memory_order_release);
+        return nullptr;
+    }
+
     // Adds a waiter unless already complete (then returns false and the
     // caller goes on at once).
     bool add_waiter(Waiter* waiter) noexcept {

@@ -35,10 +35,25 @@ struct TaskHeader : CompletionState {
             target->cancel();
     }
     void clear_waiting_on() noexcept {
+        // Only the task itself sets its waiting_on_, so it may read it bare.
+        if (!waiting_on_) return;
         lock_waiting();
         waiting_on_ = nullptr;
         unlock_waiting();
     }
+
+    // Every real suspension (the task leaves the worker) calls this first.
+    // A task run inline by the parent that joined it registers that parent
+    // as waiting on it only now: a child that finishes without suspending
+    // (the common fork-join case) costs the parent no registration at all.
+    void on_suspend() noexcept {
+        if (joined_by) [[unlikely]]
+            register_joiners();
+    }
+
+    // Join fast path: the parent task running this one inline, until it
+    // has been registered as waiting on it.
+    TaskHeader* joined_by = nullptr;
 
     // Called at every suspension point when the task resumes: throws
     // CancelledError once per cancel() request.
@@ -48,6 +63,7 @@ struct TaskHeader : CompletionState {
     }
     [[noreturn]] void throw_cancelled();
     void deliver_cancel();
+    void register_joiners() noexcept;
 
 private:
     void lock_waiting() noexcept {
