@@ -70,11 +70,41 @@ void RuntimeCore::shutdown() noexcept {
         if (pause < std::chrono::milliseconds(1)) pause *= 2;
     }
 
+    stop_services();
     stopping.store(true, memory_order_seq_cst);
     for (unsigned i : idle.take_all_sleepers()) workers[i]->parker.unpark();
     for (auto& w : workers)
         if (w->thread.joinable()) w->thread.join();
 }
+
+void RuntimeCore::stop_services() noexcept {
+    std::vector<std::pair<const void*, std::unique_ptr<Service>>> stopping_services;
+    {
+        std::lock_guard lock(services_mutex);
+        stopping_services.swap(services);
+    }
+    // Last started, first stopped: a later service may use an earlier one.
+    for (auto it = stopping_services.rbegin(); it != stopping_services.rend(); ++it) it->second->shutdown();
+}
+
+Service* find_or_start_service(RuntimeCore* rt, const void* key, ServiceFactory make) {
+    std::lock_guard lock(rt->services_mutex);
+    for (auto& [k, service] : rt->services)
+        if (k == key) return service.get();
+    if (rt->stopping.load(memory_order_acquire))
+        throw InvalidStateError("a corio runtime service was requested after the runtime shut down");
+    std::unique_ptr<Service> made(make(rt));
+    Service* service = made.get();
+    rt->services.emplace_back(key, std::move(made));
+    return service;
+}
+
+RuntimeCore* current_runtime() noexcept {
+    Worker* w = current_worker();
+    return w ? &w->runtime : nullptr;
+}
+
+const Options& runtime_options(RuntimeCore* rt) noexcept { return rt->options; }
 
 namespace {
 

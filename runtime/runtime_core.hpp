@@ -12,6 +12,7 @@
 
 #include "chase_lev_deque.hpp"
 #include "corio/detail/scheduler.hpp"
+#include "corio/detail/service.hpp"
 #include "corio/runtime.hpp"
 #include "parking.hpp"
 
@@ -77,12 +78,16 @@ struct RuntimeCore {
     std::mutex waited_mutex;
     WaitedNode waited_list;  // sentinel of a ring of futures tasks wait on
 
+    std::mutex services_mutex;
+    std::vector<std::pair<const void*, std::unique_ptr<Service>>> services;  // in start order
+
     void inject(TaskHeader* task) noexcept;  // from any thread
     void wake_one_if_needed() noexcept;
     std::uint64_t live_tasks() const noexcept;
     void cancel_waited() noexcept;
     void start();
     void shutdown() noexcept;
+    void stop_services() noexcept;
 };
 
 // The worker running on this thread, if any.

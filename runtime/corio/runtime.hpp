@@ -17,6 +17,8 @@ namespace corio {
 
 struct Options {
     unsigned workers = 0;  // 0: one per core (std::thread::hardware_concurrency)
+    unsigned io_threads = 1;  // io_uring reactor threads, started on the first I/O or timer
+    unsigned max_blocking_threads = 512;  // to_thread's elastic pool
     // How long shutdown waits for cancelled tasks to unwind before it gives
     // up on them with a warning (they are then leaked, not destroyed).
     std::chrono::milliseconds shutdown_timeout{10'000};
