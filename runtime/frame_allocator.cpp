@@ -22,16 +22,20 @@ struct FrameCacheReleaser {
         for (unsigned& count : cache.counts) count = kMaxCachedFrames;
     }
 };
-thread_local FrameCacheReleaser releaser;
+
+void register_cache(FrameCache& cache) {
+    cache.registered = true;
+    // Constructed when control first passes here on this thread, so its
+    // destructor runs at this thread's exit.
+    static thread_local FrameCacheReleaser releaser;
+    (void)releaser;
+}
 
 }  // namespace
 
 void* allocate_frame_slow(std::size_t size) {
     FrameCache& cache = frame_cache;
-    if (!cache.registered) {
-        cache.registered = true;
-        (void)&releaser;  // odr-use: constructs the releaser for this thread
-    }
+    if (!cache.registered) register_cache(cache);
     std::size_t c = frame_class(size);
     if (c < kFrameClasses) size = (c + 1) << kFrameGranuleShift;  // the whole class, so any frame of it fits
     void* p = scalable_malloc(size);
@@ -39,7 +43,16 @@ void* allocate_frame_slow(std::size_t size) {
     return p;
 }
 
-void free_frame_slow(void* frame) noexcept { scalable_free(frame); }
+void free_frame_slow(void* frame, std::size_t size) noexcept {
+    FrameCache& cache = frame_cache;
+    std::size_t c = frame_class(size);
+    if (!cache.registered && c < kFrameClasses) {
+        register_cache(cache);
+        free_frame(frame, size);  // now cached
+        return;
+    }
+    scalable_free(frame);
+}
 
 }  // namespace corio::detail
 #endif

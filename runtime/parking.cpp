@@ -65,7 +65,8 @@ std::vector<unsigned> Idle::take_all_sleepers() {
     std::lock_guard lock(mutex_);
     std::vector<unsigned> all;
     all.swap(sleepers_);
-    state_.fetch_add(static_cast<std::uint32_t>(all.size()) * kOneAwake, memory_order_seq_cst);
+    // Woken workers count as awake and searching, as worker_to_wake's do.
+    state_.fetch_add(static_cast<std::uint32_t>(all.size()) * (kOneAwake + 1), memory_order_seq_cst);
     return all;
 }
 

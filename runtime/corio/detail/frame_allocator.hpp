@@ -37,7 +37,7 @@ struct FrameCache {
 inline constinit thread_local FrameCache frame_cache{};
 
 void* allocate_frame_slow(std::size_t size);
-void free_frame_slow(void* frame) noexcept;
+void free_frame_slow(void* frame, std::size_t size) noexcept;
 
 inline std::size_t frame_class(std::size_t size) noexcept { return (size - 1) >> kFrameGranuleShift; }
 
@@ -57,14 +57,16 @@ inline void* allocate_frame(std::size_t size) {
 inline void free_frame(void* frame, std::size_t size) noexcept {
     std::size_t c = frame_class(size);
     FrameCache& cache = frame_cache;
-    if (c < kFrameClasses && cache.counts[c] < kMaxCachedFrames) {
+    // `registered` first: a thread that only frees must still hand its
+    // cache back when it ends (the slow path registers it).
+    if (c < kFrameClasses && cache.registered && cache.counts[c] < kMaxCachedFrames) {
         auto* block = static_cast<FreeFrame*>(frame);
         block->next = cache.heads[c];
         cache.heads[c] = block;
         ++cache.counts[c];
         return;
     }
-    free_frame_slow(frame);
+    free_frame_slow(frame, size);
 }
 
 #endif
