@@ -23,11 +23,13 @@ void wake_all(Waiter* list, Waiter* skip) noexcept {
 std::coroutine_handle<> finish_task(TaskHeader* task) noexcept {
     using Outcome = CompletionState::Outcome;
     Outcome outcome = !task->error_ ? Outcome::value : task->cancelled_error ? Outcome::cancelled : Outcome::error;
-    // An inline-joined task whose only handle is its suspended parent's has
-    // no other waiters and can get none: close its list without a locked op.
-    Waiter* waiters = task->inline_parent && task->state() / CompletionState::kRefOne == 2
-                          ? task->close_unshared(outcome)
-                          : task->close(outcome);
+    // The join fast path's common case: the child ran inline from start to
+    // end without suspending (joined_by is still set) and the only handle is
+    // its parent's, which waits for this very transfer. Then nobody else can
+    // reach the task's state: close it and drop our reference with plain
+    // stores instead of locked operations.
+    const bool unshared = task->joined_by && task->state() / CompletionState::kRefOne == 2;
+    Waiter* waiters = unshared ? task->close_unshared(outcome) : task->close(outcome);
 
     // Resume one awaiting parent right here by symmetric transfer: the
     // inline-joined parent if there is one, else the first waiting task.
@@ -49,7 +51,10 @@ std::coroutine_handle<> finish_task(TaskHeader* task) noexcept {
     // The task's own reference. When it is the last, nobody holds a handle,
     // so nobody waits and `next` is empty; the frame is freed by the resume
     // loop once control has left it (never from inside its final suspend).
-    if (task->drop_ref()) resume_context().destroy_after = task;
+    if (unshared)
+        task->drop_ref_unshared();
+    else if (task->drop_ref())
+        resume_context().destroy_after = task;
     return next ? transfer(next) : std::noop_coroutine();
 }
 

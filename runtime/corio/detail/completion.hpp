@@ -65,6 +65,11 @@ public:
         // other references before it destroys the object.
         return state_.fetch_sub(kRefOne, memory_order_acq_rel) / kRefOne == 1;
     }
+    // drop_ref() for the sole other owner's state, which no thread can touch
+    // concurrently (see finish_task); never the last reference.
+    void drop_ref_unshared() noexcept {
+        state_.store(state_.load(memory_order_relaxed) - kRefOne, memory_order_relaxed);
+    }
     // A reference only while the object is alive (for registries that may
     // race with the last release).
     bool try_retain() noexcept {
