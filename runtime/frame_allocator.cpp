@@ -19,7 +19,7 @@ struct FrameCacheReleaser {
         }
         // Frames freed after this point (later thread_local destructors)
         // go straight back to scalable_free.
-        for (unsigned& count : cache.counts) count = kMaxCachedFrames;
+        for (std::size_t c = 0; c < kFrameClasses; ++c) cache.counts[c] = max_cached_frames(c);
     }
 };
 

@@ -28,6 +28,13 @@ void Worker::run() {
     this_worker = this;
     while (true) {
         TaskHeader* task = next_local();
+        if (task && searching) [[unlikely]] {
+            // Woken as a searcher, found work at home (e.g. the global
+            // queue): stop searching, or wakers would think someone still
+            // looks for work and never wake another worker.
+            searching = false;
+            if (runtime.idle.end_search()) runtime.wake_one_if_needed();
+        }
         if (!task) task = search();
         if (task) {
             run_task(task);

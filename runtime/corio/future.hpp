@@ -68,6 +68,8 @@ struct FutureState : CompletionState {
 
 template <class T>
 struct FutureAwaiter {
+    explicit FutureAwaiter(FutureState<T>* awaited) noexcept : state(awaited) {}
+
     FutureState<T>* state;
     TaskHeader* self = nullptr;
     Waiter waiter;
@@ -180,7 +182,7 @@ public:
         if (!state()->add_waiter(node)) Node::run(node, true);
     }
 
-    detail::FutureAwaiter<T> operator co_await() const { return {state()}; }
+    detail::FutureAwaiter<T> operator co_await() const { return detail::FutureAwaiter<T>(state()); }
 
     friend bool operator==(const Future& a, const Future& b) noexcept { return a.state_ == b.state_; }
 

@@ -53,6 +53,8 @@ decltype(auto) task_result(TaskHeader* header) {
 
 template <class T>
 struct TaskAwaiter {
+    explicit TaskAwaiter(TaskHeader* awaited) noexcept : task(awaited) {}
+
     TaskHeader* task;
     TaskHeader* self = nullptr;
     Waiter waiter;
@@ -168,7 +170,7 @@ public:
 
     const std::source_location& spawn_site() const { return checked()->spawn_site; }
 
-    detail::TaskAwaiter<T> operator co_await() const { return {checked()}; }
+    detail::TaskAwaiter<T> operator co_await() const { return detail::TaskAwaiter<T>(checked()); }
 
     friend bool operator==(const Task& a, const Task& b) noexcept { return a.header_ == b.header_; }
 

@@ -20,7 +20,13 @@ inline void free_frame(void* frame, std::size_t size) noexcept { ::operator dele
 
 inline constexpr std::size_t kFrameGranuleShift = 6;  // 64-byte classes
 inline constexpr std::size_t kFrameClasses = 64;      // frames up to 4 KiB are pooled
-inline constexpr unsigned kMaxCachedFrames = 1024;    // per class; beyond, memory goes back
+// Per class, a thread keeps up to 64 MiB of freed frames: a program that
+// had 200,000 tasks alive once will again, and handing the memory back
+// makes tbbmalloc unmap it and the next burst fault it in page by page.
+inline constexpr std::size_t kMaxCachedBytesPerClass = std::size_t{64} << 20;
+inline constexpr unsigned max_cached_frames(std::size_t c) noexcept {
+    return static_cast<unsigned>(kMaxCachedBytesPerClass / ((c + 1) << kFrameGranuleShift));
+}
 
 struct FreeFrame {
     FreeFrame* next;
@@ -59,7 +65,7 @@ inline void free_frame(void* frame, std::size_t size) noexcept {
     FrameCache& cache = frame_cache;
     // `registered` first: a thread that only frees must still hand its
     // cache back when it ends (the slow path registers it).
-    if (c < kFrameClasses && cache.registered && cache.counts[c] < kMaxCachedFrames) {
+    if (c < kFrameClasses && cache.registered && cache.counts[c] < max_cached_frames(c)) {
         auto* block = static_cast<FreeFrame*>(frame);
         block->next = cache.heads[c];
         cache.heads[c] = block;
