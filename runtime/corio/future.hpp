@@ -39,20 +39,20 @@ struct FutureState : CompletionState {
     FutureValue<T> slot;
     WaitedNode waited;
 
-    static void destroy(CompletionState* state) noexcept {
+    static void destroy_state(CompletionState* state) noexcept {
         auto* self = static_cast<FutureState*>(state);
         untrack_waited(&self->waited);
         if (!self->done()) self->drop_callbacks();
         delete self;
     }
-    static bool cancel(CompletionState* state) noexcept {
+    static bool cancel_state(CompletionState* state) noexcept {
         auto* self = static_cast<FutureState*>(state);
         if (!self->try_claim()) return false;
         self->error_ = std::make_exception_ptr(CancelledError("future was cancelled"));
         self->publish(Outcome::cancelled);
         return true;
     }
-    static constexpr CompletionOps ops{&destroy, &cancel};
+    static constexpr CompletionOps ops{&destroy_state, &cancel_state};
 
     FutureState() {
         init(&ops, 1);
@@ -176,7 +176,9 @@ public:
     template <class F>
         requires std::invocable<F&, Future<T>>
     void add_done_callback(F fn) {
-        auto call = [self = *this, fn = std::move(fn)]() mutable noexcept { fn(self); };
+        // The node holds no reference (that would keep a future nobody will
+        // complete alive forever); the completer holds one while it runs it.
+        auto call = [state = state(), fn = std::move(fn)]() mutable noexcept { fn(Future(state, retain)); };
         using Node = detail::CallbackWaiter<decltype(call)>;
         auto* node = new Node(std::move(call));
         if (!state()->add_waiter(node)) Node::run(node, true);
@@ -187,6 +189,10 @@ public:
     friend bool operator==(const Future& a, const Future& b) noexcept { return a.state_ == b.state_; }
 
 private:
+    static constexpr struct Retain {
+    } retain{};
+    Future(detail::FutureState<T>* state, Retain) noexcept : state_(state) { state_->retain(); }
+
     detail::FutureState<T>* state() const {
         if (!state_) throw InvalidStateError("use of a moved-from corio::Future");
         return state_;

@@ -162,7 +162,11 @@ public:
     template <class F>
         requires std::invocable<F&, Task<T>>
     void add_done_callback(F fn) {
-        auto call = [self = *this, fn = std::move(fn)]() mutable noexcept { fn(self); };
+        // No reference in the node: the completer holds one while it runs it.
+        auto call = [header = checked(), fn = std::move(fn)]() mutable noexcept {
+            header->retain();
+            fn(Task(header));
+        };
         using Node = detail::CallbackWaiter<decltype(call)>;
         auto* node = new Node(std::move(call));
         if (!checked()->add_waiter(node)) Node::run(node, true);
