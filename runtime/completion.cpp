@@ -6,6 +6,31 @@
 
 namespace corio::detail {
 
+// The objects waiting to be destroyed on this thread, linked through their
+// (dead) waiter-list field.
+struct DestroyQueue {
+    bool draining = false;
+    CompletionState* head = nullptr;
+
+    void run(CompletionState* state) noexcept {
+        if (draining) {
+            state->waiters_.store(reinterpret_cast<Waiter*>(head), memory_order_relaxed);
+            head = state;
+            return;
+        }
+        draining = true;
+        state->ops_->destroy(state);
+        while (CompletionState* next = head) {
+            head = reinterpret_cast<CompletionState*>(next->waiters_.load(memory_order_relaxed));
+            next->ops_->destroy(next);
+        }
+        draining = false;
+    }
+};
+constinit thread_local DestroyQueue destroy_queue;
+
+void CompletionState::destroy_now() noexcept { destroy_queue.run(this); }
+
 void wake_all(Waiter* list, Waiter* skip) noexcept {
     while (list) {
         // Read next first: once woken, the node's frame may resume and die.

@@ -75,6 +75,10 @@ void RuntimeCore::shutdown() noexcept {
     for (unsigned i : idle.take_all_sleepers()) workers[i]->parker.unpark();
     for (auto& w : workers)
         if (w->thread.joinable()) w->thread.join();
+    // A foreign thread may still be inside inject() for a task that has
+    // since finished (its increment happened before the task could run,
+    // so it is visible here): the runtime must outlive that call.
+    while (injecting.load(memory_order_acquire) != 0) std::this_thread::yield();
 }
 
 void RuntimeCore::stop_services() noexcept {

@@ -74,6 +74,7 @@ struct RuntimeCore {
     Atomic<bool> closing{false};   // shutdown began: tasks get cancelled
     Atomic<bool> stopping{false};  // every task is gone: workers exit
     Atomic<std::uint64_t> foreign_spawned{0};
+    Atomic<std::uint32_t> injecting{0};  // threads inside inject()
 
     std::mutex waited_mutex;
     WaitedNode waited_list;  // sentinel of a ring of futures tasks wait on

@@ -251,11 +251,16 @@ void count_completion() noexcept {
 // --- RuntimeCore pieces that the hot paths use ------------------------------
 
 void RuntimeCore::inject(TaskHeader* task) noexcept {
+    // Once the task is queued it may run, finish main, and let the runtime
+    // shut down while this thread is still here: shutdown waits for
+    // in-flight injects before it frees anything.
+    injecting.fetch_add(1, memory_order_acq_rel);
     global.enqueue(task);
     // seq_cst fence: the push must be visible before we look for sleepers,
     // and a sleeper re-checks the queue after registering (Dekker).
     fence_seq_cst();
     wake_one_if_needed();
+    injecting.fetch_sub(1, memory_order_release);
 }
 
 void RuntimeCore::wake_one_if_needed() noexcept {

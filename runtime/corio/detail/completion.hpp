@@ -57,7 +57,7 @@ public:
     // --- references -------------------------------------------------------
     void retain() noexcept { state_.fetch_add(kRefOne, memory_order_relaxed); }
     void release() noexcept {
-        if (drop_ref()) ops_->destroy(this);
+        if (drop_ref()) destroy_now();
     }
     // Drops one reference; true when it was the last (the caller destroys).
     bool drop_ref() noexcept {
@@ -79,7 +79,11 @@ public:
         } while (!state_.compare_exchange_weak(s, s + kRefOne, memory_order_relaxed));
         return true;
     }
-    void destroy_now() noexcept { ops_->destroy(this); }
+    // Destroys the object. Frames hold handles to other tasks, so freeing
+    // one can free the next, and so on down a chain: a destroy that starts
+    // while this thread is already destroying is queued and run by the
+    // outermost one, iteratively (no recursion as deep as the chain).
+    void destroy_now() noexcept;
 
     // --- completion ---------------------------------------------------------
     bool done() const noexcept { return waiters_.load(memory_order_acquire) == closed(); }
@@ -164,6 +168,7 @@ protected:
     Outcome outcome_ = Outcome::pending;
 
     friend struct TaskHeader;
+    friend struct DestroyQueue;
 };
 
 // Makes each waiter runnable (or runs its callback). `skip` is left alone:
