@@ -19,3 +19,6 @@
 #include "corio/wait.hpp"
 #include "corio/when_any.hpp"
 #include "corio/yield.hpp"
+
+// sync/: Lock, Event, Condition, Semaphore, Barrier, queues, channels
+#include "corio/sync.hpp"
