@@ -20,5 +20,9 @@
 #include "corio/when_any.hpp"
 #include "corio/yield.hpp"
 
+// io/: timers and files on the io_uring reactors
+#include "corio/file.hpp"
+#include "corio/timers.hpp"
+
 // sync/: Lock, Event, Condition, Semaphore, Barrier, queues, channels
 #include "corio/sync.hpp"

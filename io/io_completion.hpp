@@ -1,0 +1,18 @@
+// Publishing an IoOp's outcome, shared by the reactor and early resolvers:
+// whoever won try_claim() calls publish_op once.
+#pragma once
+
+#include "corio/io/detail/io_op.hpp"
+
+namespace corio::detail {
+
+// Closes the op's waiter list with `outcome`, forgets it in the runtime's
+// list of awaited states, and makes its waiters runnable. The op must stay
+// referenced by the caller throughout.
+void publish_op(IoOp* op, CompletionState::Outcome outcome) noexcept;
+
+// The reactor that serves ops made on this thread (its runtime's IoService,
+// started on first use). Throws as make_timer documents.
+Reactor* current_reactor();
+
+}  // namespace corio::detail

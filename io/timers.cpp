@@ -1,0 +1,60 @@
+// Timer ops: making, arming, early resolution, and their CompletionOps.
+#include "io_completion.hpp"
+#include "reactor.hpp"
+
+namespace corio::detail {
+namespace {
+
+void destroy_op(CompletionState* state) noexcept {
+    auto* op = static_cast<IoOp*>(state);
+    untrack_waited(&op->waited);
+    delete op;
+}
+
+// Task::cancel() reaches a timer through set_waiting_on, and shutdown through
+// the runtime's awaited list: a timer cancels at once (no kernel buffer).
+bool cancel_op(CompletionState* state) noexcept {
+    return resolve_early(static_cast<IoOp*>(state), CompletionState::Outcome::cancelled);
+}
+
+constexpr CompletionOps kTimerOps{&destroy_op, &cancel_op};
+
+}  // namespace
+
+void publish_op(IoOp* op, CompletionState::Outcome outcome) noexcept {
+    Waiter* list = op->close(outcome);
+    untrack_waited(&op->waited);
+    wake_all(list);
+}
+
+IoOp* make_timer(IoClock::time_point deadline) {
+    Reactor* reactor = current_reactor();
+    auto* op = new IoOp;
+    op->init(&kTimerOps, 1);
+    op->kind = IoOp::Kind::timer;
+    op->reactor = reactor;
+    op->deadline = deadline;
+    op->waited.state = op;
+    op->submit_msg.op = op;
+    op->cancel_msg.op = op;
+    op->cancel_msg.is_cancel = true;
+    return op;
+}
+
+void arm(IoOp* op) noexcept {
+    op->retain();  // the reactor's, carried by the message, then the heap
+    op->reactor->post(&op->submit_msg);
+}
+
+bool resolve_early(IoOp* op, CompletionState::Outcome outcome) noexcept {
+    if (!op->try_claim()) return false;
+    op->expired = false;
+    // Tell the reactor before publishing: once published, the awaiting task
+    // may finish and the runtime (and its reactor) shut down.
+    op->retain();  // the message's
+    op->reactor->post(&op->cancel_msg);
+    publish_op(op, outcome);
+    return true;
+}
+
+}  // namespace corio::detail

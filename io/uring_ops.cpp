@@ -1,0 +1,45 @@
+// io_uring ops: making them and their CompletionOps. Unlike a timer, an op
+// the kernel holds is never completed by its canceller: cancel() only asks
+// the reactor for IORING_OP_ASYNC_CANCEL, and the op completes (as
+// cancelled, or with its result if it won the race) when the kernel answers.
+#include "io_completion.hpp"
+#include "reactor.hpp"
+
+namespace corio::detail {
+namespace {
+
+void destroy_op(CompletionState* state) noexcept {
+    auto* op = static_cast<IoOp*>(state);
+    untrack_waited(&op->waited);
+    delete op;
+}
+
+bool cancel_op(CompletionState* state) noexcept {
+    auto* op = static_cast<IoOp*>(state);
+    if (op->done()) return false;
+    // acq_rel: one cancel message per op, whoever asks first.
+    if (op->cancel_posted.exchange(true, memory_order_acq_rel)) return true;
+    op->retain();  // the message's
+    op->reactor->post(&op->cancel_msg);
+    return true;
+}
+
+constexpr CompletionOps kUringOps{&destroy_op, &cancel_op};
+
+}  // namespace
+
+IoOp* make_uring_op(IoOp::Code code) {
+    Reactor* reactor = current_reactor();
+    auto* op = new IoOp;
+    op->init(&kUringOps, 1);
+    op->kind = IoOp::Kind::uring;
+    op->code = code;
+    op->reactor = reactor;
+    op->waited.state = op;
+    op->submit_msg.op = op;
+    op->cancel_msg.op = op;
+    op->cancel_msg.is_cancel = true;
+    return op;
+}
+
+}  // namespace corio::detail
