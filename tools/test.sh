@@ -203,7 +203,11 @@ consumer_check() {
     g++ -std=c++20 -O2 -Wall -Wextra -Werror "${consumer_flags[@]}" tests/consumer/main.cpp \
         -o "$stage/consumer" $(pkg-config --cflags --libs corio) || return 1
     # Must load the staged libcorio, not some other one on the system.
-    LD_LIBRARY_PATH=$libdir ldd "$stage/consumer" | grep -q "libcorio.*=> $libdir/" \
+    # (ldd's output is captured first: `ldd | grep -q` under pipefail fails
+    # at random when grep exits early and ldd dies of SIGPIPE.)
+    local linked
+    linked=$(LD_LIBRARY_PATH=$libdir ldd "$stage/consumer")
+    grep -q "libcorio.*=> $libdir/" <<<"$linked" \
         || { echo "  consumer does not load libcorio from $libdir"; return 1; }
     LD_LIBRARY_PATH=$libdir timeout 60 "${run_prefix[@]}" "$stage/consumer"
 }
