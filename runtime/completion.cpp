@@ -49,11 +49,13 @@ std::coroutine_handle<> finish_task(TaskHeader* task) noexcept {
     using Outcome = CompletionState::Outcome;
     Outcome outcome = !task->error_ ? Outcome::value : task->cancelled_error ? Outcome::cancelled : Outcome::error;
     // The join fast path's common case: the child ran inline from start to
-    // end without suspending (joined_by is still set) and the only handle is
-    // its parent's, which waits for this very transfer. Then nobody else can
-    // reach the task's state: close it and drop our reference with plain
-    // stores instead of locked operations.
-    const bool unshared = task->joined_by && task->state() / CompletionState::kRefOne == 2;
+    // end without suspending (joined_by is still set), the only handle is
+    // its parent's, which waits for this very transfer, and no callback was
+    // queued (callback nodes hold no reference; only that handle could have
+    // added one, before the join, so an empty list stays empty). Then nobody
+    // else can reach the task's state: close it and drop our reference with
+    // plain stores instead of locked operations.
+    const bool unshared = task->joined_by && task->state() / CompletionState::kRefOne == 2 && !task->has_waiters();
     Waiter* waiters = unshared ? task->close_unshared(outcome) : task->close(outcome);
 
     // Resume one awaiting parent right here by symmetric transfer: the

@@ -256,3 +256,17 @@ TEST_CASE("create_task is spawn", "[task]") {
     };
     CHECK(run_bounded(main(), {.workers = 1}) == 8);
 }
+
+// The join fast path runs a child that never started inline in its parent;
+// callbacks queued before the join must still run when it ends (callback
+// nodes hold no reference, so the handle count alone says nothing).
+TEST_CASE("callbacks of a task the parent joins inline still run", "[task][callback]") {
+    auto main = []() -> corio::Coro<int> {
+        int calls = 0;
+        corio::Task<int> t = corio::spawn([]() -> corio::Coro<int> { co_return 5; }());
+        for (int i = 0; i < 3; ++i) t.add_done_callback([&calls](corio::Task<int>) { ++calls; });
+        int v = co_await t;  // one worker: t still sits at the bottom of the deque
+        co_return calls * 10 + v;
+    };
+    CHECK(run_bounded(main(), {.workers = 1}) == 35);
+}

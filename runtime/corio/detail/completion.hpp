@@ -125,8 +125,11 @@ public:
         return reversed;
     }
 
-    // close() for a state nobody else can reach: the caller holds the only
-    // handle besides the completer's own, so no waiter can be queued.
+    // True when a waiter or callback is queued (not meaningful once closed).
+    bool has_waiters() const noexcept { return waiters_.load(memory_order_acquire) != nullptr; }
+
+    // close() for a state nobody else can reach and with no waiter queued
+    // (see finish_task): no waiter can be queued concurrently.
     Waiter* close_unshared(Outcome outcome) noexcept {
         outcome_ = outcome;
         // release: publishes the result to whoever sees `closed()`.
