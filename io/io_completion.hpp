@@ -11,6 +11,11 @@ namespace corio::detail {
 // referenced by the caller throughout.
 void publish_op(IoOp* op, CompletionState::Outcome outcome) noexcept;
 
+// What every kind of op shares: a new op of `kind` on the current reactor,
+// with one reference and its messages pointing at it; and its destroy.
+IoOp* new_op(const CompletionOps* ops, IoOp::Kind kind);
+void destroy_op(CompletionState* state) noexcept;
+
 // The reactor that serves ops made on this thread (its runtime's IoService,
 // started on first use). Throws as make_timer documents.
 Reactor* current_reactor();

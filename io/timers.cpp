@@ -5,12 +5,6 @@
 namespace corio::detail {
 namespace {
 
-void destroy_op(CompletionState* state) noexcept {
-    auto* op = static_cast<IoOp*>(state);
-    untrack_waited(&op->waited);
-    delete op;
-}
-
 // Task::cancel() reaches a timer through set_waiting_on, and shutdown through
 // the runtime's awaited list: a timer cancels at once (no kernel buffer).
 bool cancel_op(CompletionState* state) noexcept {
@@ -21,6 +15,25 @@ constexpr CompletionOps kTimerOps{&destroy_op, &cancel_op};
 
 }  // namespace
 
+void destroy_op(CompletionState* state) noexcept {
+    auto* op = static_cast<IoOp*>(state);
+    untrack_waited(&op->waited);
+    delete op;
+}
+
+IoOp* new_op(const CompletionOps* ops, IoOp::Kind kind) {
+    Reactor* reactor = current_reactor();
+    auto* op = new IoOp;
+    op->init(ops, 1);
+    op->kind = kind;
+    op->reactor = reactor;
+    op->waited.state = op;
+    op->submit_msg.op = op;
+    op->cancel_msg.op = op;
+    op->cancel_msg.is_cancel = true;
+    return op;
+}
+
 void publish_op(IoOp* op, CompletionState::Outcome outcome) noexcept {
     Waiter* list = op->close(outcome);
     untrack_waited(&op->waited);
@@ -28,16 +41,8 @@ void publish_op(IoOp* op, CompletionState::Outcome outcome) noexcept {
 }
 
 IoOp* make_timer(IoClock::time_point deadline) {
-    Reactor* reactor = current_reactor();
-    auto* op = new IoOp;
-    op->init(&kTimerOps, 1);
-    op->kind = IoOp::Kind::timer;
-    op->reactor = reactor;
+    IoOp* op = new_op(&kTimerOps, IoOp::Kind::timer);
     op->deadline = deadline;
-    op->waited.state = op;
-    op->submit_msg.op = op;
-    op->cancel_msg.op = op;
-    op->cancel_msg.is_cancel = true;
     return op;
 }
 

@@ -8,12 +8,6 @@
 namespace corio::detail {
 namespace {
 
-void destroy_op(CompletionState* state) noexcept {
-    auto* op = static_cast<IoOp*>(state);
-    untrack_waited(&op->waited);
-    delete op;
-}
-
 bool cancel_op(CompletionState* state) noexcept {
     auto* op = static_cast<IoOp*>(state);
     if (op->done()) return false;
@@ -29,16 +23,8 @@ constexpr CompletionOps kUringOps{&destroy_op, &cancel_op};
 }  // namespace
 
 IoOp* make_uring_op(IoOp::Code code) {
-    Reactor* reactor = current_reactor();
-    auto* op = new IoOp;
-    op->init(&kUringOps, 1);
-    op->kind = IoOp::Kind::uring;
+    IoOp* op = new_op(&kUringOps, IoOp::Kind::uring);
     op->code = code;
-    op->reactor = reactor;
-    op->waited.state = op;
-    op->submit_msg.op = op;
-    op->cancel_msg.op = op;
-    op->cancel_msg.is_cancel = true;
     return op;
 }
 
