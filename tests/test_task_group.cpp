@@ -17,6 +17,12 @@ using corio_test::run_bounded;
 namespace {
 
 corio::Coro<int> gated(corio::Future<int> gate) { co_return co_await gate; }
+// Fails once `gate` is set: lets a body finish its create_task calls first
+// (a group that is already aborting refuses new tasks, as asyncio's).
+corio::Coro<void> fail_after(corio::Future<void> gate, std::string what) {
+    co_await gate;
+    throw std::runtime_error(what);
+}
 corio::Coro<void> fail(std::string what) {
     co_await corio::yield_now();
     throw std::runtime_error(what);
@@ -50,9 +56,11 @@ TEST_CASE("task_group: a failure cancels the others and errors come out together
         corio::Task<int> sibling;
         try {
             co_await corio::task_group([&](corio::TaskGroup& tg) -> corio::Coro<void> {
+                corio::Future<void> go;
                 sibling = tg.create_task(gated(never));
-                tg.create_task(fail("one"));
-                tg.create_task(fail("two"));
+                tg.create_task(fail_after(go, "one"));
+                tg.create_task(fail_after(go, "two"));
+                go.set_result();  // only now may they fail: every create_task above succeeded
                 try {
                     corio::Future<int> body_never;
                     co_await body_never;  // the group's abort cancels the body
