@@ -45,6 +45,7 @@ void RuntimeCore::shutdown() noexcept {
     // asyncio.run's epilogue: cancel what is left, let it unwind, then stop.
     closing.store(true, memory_order_seq_cst);
     cancel_waited();
+    cancel_service_waits();
 
     using clock = std::chrono::steady_clock;
     const auto deadline = clock::now() + options.shutdown_timeout;
@@ -64,6 +65,7 @@ void RuntimeCore::shutdown() noexcept {
         // Tasks that caught the cancellation and wait on a new future.
         if (now >= next_cancel) {
             cancel_waited();
+            cancel_service_waits();
             next_cancel = now + std::chrono::milliseconds(50);
         }
         std::this_thread::sleep_for(pause);
@@ -79,6 +81,11 @@ void RuntimeCore::shutdown() noexcept {
     // since finished (its increment happened before the task could run,
     // so it is visible here): the runtime must outlive that call.
     while (injecting.load(memory_order_acquire) != 0) std::this_thread::yield();
+}
+
+void RuntimeCore::cancel_service_waits() noexcept {
+    std::lock_guard lock(services_mutex);
+    for (auto& entry : services) entry.second->cancel_waits();
 }
 
 void RuntimeCore::stop_services() noexcept {

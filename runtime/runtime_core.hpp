@@ -86,6 +86,7 @@ struct RuntimeCore {
     void wake_one_if_needed() noexcept;
     std::uint64_t live_tasks() const noexcept;
     void cancel_waited() noexcept;
+    void cancel_service_waits() noexcept;
     void start();
     void shutdown() noexcept;
     void stop_services() noexcept;

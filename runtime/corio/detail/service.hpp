@@ -15,6 +15,12 @@ namespace corio::detail {
 class Service {
 public:
     virtual ~Service() = default;
+    // Shutdown began: cancel the operations tasks wait on in this service,
+    // so they unwind (asyncio.run's epilogue). Called at the start of
+    // shutdown and again every 50 ms while tasks still unwind (a task may
+    // catch the cancellation and wait anew). Lets a service skip
+    // track_waited, which takes a runtime-wide lock per wait.
+    virtual void cancel_waits() noexcept {}
     // Called once, when no task is left; must cancel and drain whatever is
     // in flight and join its threads.
     virtual void shutdown() noexcept = 0;
