@@ -88,30 +88,31 @@ struct EndRecord {
 static_assert(sizeof(EndRecord) == 24);
 
 // What happened. `task` identifies a task while it lives (ids may be reused
-// once a task has finished: a poll_end with finished=1 ends that task).
+// once a task has finished: a poll_end with b = 1 ends that task's life).
+// Fields an event kind does not list are 0.
 enum class EventKind : std::uint16_t {
-    spawn = 1,       // task = the new task, a = site id; on the spawner's track
+    spawn = 1,       // task = the new task, a = its site id; on the spawner's track
     poll_begin = 2,  // task starts running on this track
     poll_end = 3,    // task leaves the track; b = 1 when it finished
-    wake = 4,        // task made runnable again (a future/primitive completed)
+    wake = 4,        // task made runnable again (what it awaited completed)
     steal = 5,       // a = victim worker, b = tasks taken
     park = 6,        // the worker goes to sleep
     unpark = 7,      // the worker woke up
     io_submit = 8,   // task = operation id, a = io_uring opcode
-    io_complete = 9, // task = operation id, a = result (int64 as bits)
-    timer_fire = 10, // task = timer id, a = lateness in ns
+    io_complete = 9, // task = operation id, a = the result (an int32, as bits)
+    timer_fire = 10, // task = timer id, a = lateness in microseconds
     blocking_begin = 11,  // a blocking-pool call starts on this track; task = job id
-    blocking_end = 12,
+    blocking_end = 12,    // task = job id
 };
+inline constexpr std::uint16_t kLastEventKind = 12;
 
 struct Event {
     std::uint64_t time_ns;
     std::uint64_t task;
-    std::uint64_t a;
-    std::uint32_t b;
+    std::uint32_t a;
+    std::uint16_t b;
     EventKind kind;
-    std::uint16_t reserved;
 };
-static_assert(sizeof(Event) == 32);
+static_assert(sizeof(Event) == 24);
 
 }  // namespace corio::trace
