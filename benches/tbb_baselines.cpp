@@ -13,16 +13,16 @@
 namespace {
 
 // oneTBB caps its worker threads at the core count unless told otherwise,
-// which would quietly turn the 8-thread (oversubscribed) row into a 2-thread
-// run. One process-wide global_control, made once: making and dropping one per
-// run left later arenas without their workers for whole iterations (W5 at 2
-// threads ran at 1-thread speed).
-constexpr std::size_t kMaxThreads = 8;
+// which would quietly turn the oversubscribed rows (8 threads on 2 cores) into
+// core-count runs: allow the sweep's largest count. One process-wide
+// global_control, made once: making and dropping one per run left later arenas
+// without their workers for whole iterations (W5 at 2 threads ran at 1-thread
+// speed).
 
 struct TbbThreads {
     explicit TbbThreads(int n) : arena(n) {
         static oneapi::tbb::global_control limit(oneapi::tbb::global_control::max_allowed_parallelism,
-                                                 kMaxThreads);
+                                                 static_cast<std::size_t>(corio_bench::max_count()));
         arena.initialize();
     }
     oneapi::tbb::task_arena arena;

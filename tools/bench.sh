@@ -1,24 +1,30 @@
 #!/usr/bin/env bash
-# Main job: build corio-bench in release mode, run the reference workloads of
-# BENCHMARKS.md (corio at 1, 2 and 8 workers beside oneTBB), write
-# results/bench.json and print one table with the oneTBB ratios and targets.
+# Main job: the scaling suite. Builds build/release (corio-bench, the oneTBB
+# baselines, corio-trace-run and tools/corio-trace), runs every workload of
+# BENCHMARKS.md at 1, 2, ... up to the core count and 4x oversubscribed with a
+# progress line, W1/W5 again traced, W7 through tools/bench_w7.sh; prints one
+# table (workload x workers: corio's median, speedup over 1 worker, oneTBB or
+# epoll baseline and ratio, targets met/missed); writes results/scaling.csv,
+# results/scaling.json and the plot results/scaling.svg; then runs one small
+# W6 traced and prints its corio-trace summary and the Perfetto JSON's path.
 #
-#   tools/bench.sh                 5 repetitions, medians (a few minutes on 2 cores)
-#   tools/bench.sh --quick         1 repetition, shorter runs (a smoke test)
+#   tools/bench.sh                 5 repetitions, medians (about 4 minutes on 2 cores)
+#   tools/bench.sh --quick         1 repetition, short runs, no W7 (under a minute)
 #   tools/bench.sh --filter REGEX  only benchmarks whose name matches REGEX
 #                                  (e.g. 'W5_fib' or 'W1|W6')
+#   tools/bench.sh --no-trace      without the trace-on rows and the traced run
+#   CORIO_BENCH_WORKERS=1,2,4 tools/bench.sh   another sweep of worker counts
 set -euo pipefail
 
-usage() { sed -n '2,9s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '2,17s/^# \{0,1\}//p' "$0"; }
 
-quick=0
-filter=''
+args=()
 while [[ $# -gt 0 ]]; do
     case "$1" in
-        --quick) quick=1 ;;
+        --quick|--no-trace) args+=("$1") ;;
         --filter) [[ $# -ge 2 ]] || { echo "bench.sh: --filter needs a REGEX" >&2; exit 2; }
-                  filter="$2"; shift ;;
-        --filter=*) filter="${1#--filter=}" ;;
+                  args+=(--filter "$2"); shift ;;
+        --filter=*) args+=(--filter "${1#--filter=}") ;;
         -h|--help) usage; exit 0 ;;
         *) echo "bench.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
     esac
@@ -42,33 +48,13 @@ if [[ -f "$build/build.ninja" ]]; then
 else
     meson setup "$build" "${opts[@]}"
 fi
-# Only the bench binary: the tests are not needed to measure.
-ninja -C "$build" benches/corio-bench
-
-# The warm-up keeps first-touch costs (allocator pools, page faults) out of
-# the measured runs: oneTBB's first W1 iteration in a process takes 15x its
-# steady time. It is a flag because Google Benchmark 1.7.1 ignores a
-# per-benchmark MinWarmUpTime unless that benchmark also sets its MinTime.
-args=(--benchmark_format=json --benchmark_out=results/bench.json --benchmark_out_format=json)
-if [[ $quick -eq 1 ]]; then
-    args+=(--benchmark_repetitions=1 --benchmark_min_time=0.05 --benchmark_min_warmup_time=0.05)
-else
-    args+=(--benchmark_repetitions=5 --benchmark_report_aggregates_only=true
-           --benchmark_min_warmup_time=0.1)
+# Only what the suite runs: the tests are not needed to measure. The trace
+# tool is built when the tree has it (tools/meson.build); the runner says so
+# when it is missing.
+targets=(benches/corio-bench benches/corio-trace-run)
+if ninja -C "$build" -t targets all 2>/dev/null | grep -q '^tools/corio-trace:'; then
+    targets+=(tools/corio-trace)
 fi
-[[ -n "$filter" ]] && args+=("--benchmark_filter=$filter")
+ninja -C "$build" -j "$(nproc)" "${targets[@]}"
 
-mkdir -p results
-echo "bench.sh: running corio-bench ($([[ $quick -eq 1 ]] && echo quick || echo '5 repetitions, a few minutes'))..." >&2
-# JSON to the file (and its copy on stdout to a file too): the console only
-# needs the table. A hang in the runtime must not hang the job forever.
-rc=0
-timeout --signal=INT --kill-after=30s 1200 \
-    "$build/benches/corio-bench" "${args[@]}" >results/bench.stdout.json || rc=$?
-if [[ $rc -ne 0 ]]; then
-    [[ $rc -eq 124 ]] && echo "bench.sh: corio-bench timed out after 20 minutes (a hang?)" >&2
-    echo "bench.sh: corio-bench failed with exit status $rc; see results/bench.stdout.json" >&2
-    exit "$rc"
-fi
-
-python3 tools/bench_table.py results/bench.json
+exec python3 tools/bench_run.py --build "$build" "${args[@]}"
