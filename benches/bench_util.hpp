@@ -75,7 +75,10 @@ inline int max_count() { return counts().back(); }
 // The counts as text, "1,2,8", for the JSON context the runner reads.
 inline std::string counts_text() {
     std::string s;
-    for (int n : counts()) s += (s.empty() ? "" : ",") + std::to_string(n);
+    for (int n : counts()) {
+        if (!s.empty()) s += ',';
+        s += std::to_string(n);
+    }
     return s;
 }
 

@@ -83,7 +83,9 @@ int main(int argc, char** argv) {
             usage("runs one small reference workload (for tracing)");
             return 0;
         } else {
-            return usage(("unknown argument '" + std::string(arg) + "'").c_str());
+            std::string why = "unknown argument '";
+            why.append(arg).append("'");
+            return usage(why.c_str());
         }
     }
 
