@@ -39,8 +39,9 @@ def svg(doc):
     counts = sorted({n for pts in series.values() for n, _ in pts} | {1, cores})
     xmax = max(counts)
     ymax_data = max([s for pts in series.values() for _, s in pts] + [cores])
-    step = nice_step(ymax_data * 1.1)
-    ymax = step * math.ceil(ymax_data * 1.1 / step)
+    # Head room above the highest point for the shaded region's label.
+    step = nice_step(ymax_data * 1.25)
+    ymax = step * math.ceil(ymax_data * 1.25 / step)
 
     def x(n):  # log2 axis, with a margin either side
         lo, hi = math.log2(1) - 0.15, math.log2(xmax) + 0.15
@@ -54,9 +55,10 @@ def svg(doc):
            f'<rect width="{W}" height="{H}" fill="white"/>']
     load = doc.get("load_avg") or []
     title = "corio scaling: speedup over 1 worker (medians)"
+    reps = doc.get("repetitions", "?")
     sub = (f"{(doc.get('date') or '?')[:10]}, {doc.get('num_cpus', '?')} CPUs, "
-           f"{doc.get('repetitions', '?')} repetitions, load average "
-           f"{load[0]:.2f}" if load else "?") + " at start"
+           f"{reps} repetition{'' if reps == 1 else 's'}, load average "
+           f"{f'{load[0]:.2f}' if load else '?'} at start")
     out.append(f'<text x="{LEFT}" y="28" font-size="17" font-weight="bold">{escape(title)}</text>')
     out.append(f'<text x="{LEFT}" y="48" fill="#555">{escape(sub)}</text>')
 
@@ -64,9 +66,9 @@ def svg(doc):
     if xmax > cores:
         x0 = (x(cores) + x(min(n for n in counts if n > cores))) / 2
         out.append(f'<rect x="{x0:.1f}" y="{TOP}" width="{RIGHT - x0:.1f}" height="{BOTTOM - TOP}" fill="#f1f1f1"/>')
-        out.append(f'<text x="{(x0 + RIGHT) / 2:.1f}" y="{BOTTOM - 26}" text-anchor="middle" fill="#666">'
+        out.append(f'<text x="{(x0 + RIGHT) / 2:.1f}" y="{TOP + 16}" text-anchor="middle" fill="#666">'
                    f'oversubscribed</text>')
-        out.append(f'<text x="{(x0 + RIGHT) / 2:.1f}" y="{BOTTOM - 10}" text-anchor="middle" fill="#666">'
+        out.append(f'<text x="{(x0 + RIGHT) / 2:.1f}" y="{TOP + 31}" text-anchor="middle" fill="#666">'
                    f'(more workers than {cores} cores)</text>')
 
     # Grid and axes.

@@ -2,8 +2,8 @@
 """The scaling suite, run by tools/bench.sh once it has built build/release.
 
 Runs corio-bench (every workload at each worker count of the sweep, oneTBB
-beside it) with a progress line on stderr; W1 and W5 again with CORIO_TRACE
-set (the "Trace on" rows); W7 through tools/bench_w7.sh when that script
+beside it) with a progress line on stderr; W1 and W5 again, alternately
+without and with CORIO_TRACE set (the "Trace on" rows); W7 through tools/bench_w7.sh when that script
 exists (full runs only); then prints the table (stdout), writes
 results/scaling.csv, results/scaling.json and results/scaling.svg, and
 finally runs one small workload traced (corio-trace-run W6), prints
@@ -197,6 +197,36 @@ def sweep(directory, stop):
                 pass
 
 
+def trace_on_pass(binary, names, quick, out_dir, env, progress):
+    """Runs `names` alternately without and with CORIO_TRACE into
+    out_dir/off.N.json and out_dir/on.N.json (N = 1..pairs)."""
+    pairs = 1 if quick else 5
+    per_run = (["--benchmark_repetitions=1", "--benchmark_min_time=0.05", "--benchmark_min_warmup_time=0.02"]
+               if quick else
+               ["--benchmark_repetitions=1", "--benchmark_min_time=0.5", "--benchmark_min_warmup_time=0.1"])
+    shutil.rmtree(out_dir, ignore_errors=True)
+    # Every runtime of a traced run writes a trace (PATH, PATH.1, ...), up
+    # to hundreds of MB for W5: only their cost is wanted, so a janitor
+    # unlinks them as they appear (a file still being written is unlinked
+    # too: writing it goes on, and its space is freed when it is closed).
+    junk = os.path.join(out_dir, "traces")
+    os.makedirs(junk)
+    stop = threading.Event()
+    janitor = threading.Thread(target=sweep, args=(junk, stop), daemon=True)
+    janitor.start()
+    try:
+        for i in range(1, pairs + 1):
+            for side in ("off", "on"):
+                side_env = dict(env, CORIO_TRACE=os.path.join(junk, "bench.ctrace")) if side == "on" else env
+                run_benchmarks(binary, names, per_run, os.path.join(out_dir, f"{side}.{i}.json"),
+                               os.path.join(out_dir, f"{side}.{i}.log"), side_env, progress,
+                               f"trace on, pass {i}/{pairs} {'traced' if side == 'on' else 'untraced'}")
+    finally:
+        stop.set()
+        janitor.join()
+        shutil.rmtree(junk, ignore_errors=True)
+
+
 def run_w7(root, progress):
     """tools/bench_w7.sh -> results/w7.json; its output goes to results/w7.log."""
     script = os.path.join(root, "tools", "bench_w7.sh")
@@ -344,9 +374,10 @@ def main(argv):
         say(f"bench: {err}")
         return 1
 
-    # Trace on: W1 and W5 again with the recorder on, at 1 worker and at the
-    # core count, against the untraced medians above.
-    traced_json = None
+    # Trace on: W1 and W5 at 1 worker and at the core count, run alternately
+    # without and with CORIO_TRACE (one repetition per process, 5 pairs), so
+    # that a burst of load on a shared machine hits both sides alike.
+    trace_dir = None
     recorder = None
     cores = os.cpu_count() or 1
     if trace:
@@ -361,27 +392,12 @@ def main(argv):
                             f"is not in this build): no 'Trace on' rows, no traced run "
                             f"(CORIO_TRACE=FILE {trace_run} W6, then corio-trace summary FILE)")
         elif recorder and want:
-            # Every runtime of the pass writes a trace (PATH, PATH.1, ...),
-            # hundreds of MB for W5: only their cost is wanted, so a janitor
-            # unlinks them as they appear (a file still being written is
-            # unlinked too: writing it goes on, and its space is freed at close).
-            tdir = os.path.join(RESULTS, "trace", "overhead")
-            shutil.rmtree(tdir, ignore_errors=True)
-            os.makedirs(tdir)
-            stop = threading.Event()
-            janitor = threading.Thread(target=sweep, args=(tdir, stop), daemon=True)
-            janitor.start()
-            traced_json = os.path.join(RESULTS, "bench_traced.json")
+            trace_dir = os.path.join(RESULTS, "trace_on")
             try:
-                run_benchmarks(binary, want, gb_args, traced_json, os.path.join(RESULTS, "bench_traced.log"),
-                               dict(env, CORIO_TRACE=os.path.join(tdir, "bench.ctrace")), progress, "trace on")
+                trace_on_pass(binary, want, quick, trace_dir, env, progress)
             except Failure as err:
                 problems.append(f"trace on: {err}")
-                traced_json = None
-            finally:
-                stop.set()
-                janitor.join()
-                shutil.rmtree(tdir, ignore_errors=True)
+                trace_dir = None
 
     # W7: its own script (a server and wrk), only in full runs.
     w7_json = None
@@ -402,7 +418,7 @@ def main(argv):
 
     # The table, CSV, JSON and the plot.
     try:
-        res = bench_table.build(bench_json, traced_json, w7_json)
+        res = bench_table.build(bench_json, trace_dir, w7_json)
     except (OSError, ValueError, KeyError, TypeError) as err:
         say(f"bench: cannot read the results: {err}")
         return 1

@@ -8,12 +8,14 @@ where one exists (oneTBB for W1/W5/W6, the plain epoll server for W7), the
 ratio corio/baseline, and whether each BENCHMARKS.md target is met. The table
 is Markdown, so it pastes into the README or an issue as it is.
 
-usage: tools/bench_table.py BENCH.json [--traced TRACED.json] [--w7 W7.json]
+usage: tools/bench_table.py BENCH.json [--trace-on DIR] [--w7 W7.json]
                             [--csv OUT.csv] [--json OUT.json]
 
   BENCH.json   corio-bench --benchmark_out (tools/bench.sh: results/bench.json)
-  --traced     the same benchmarks run with CORIO_TRACE set: adds the
-               "Trace on" rows (traced / untraced, target <= 1.15x)
+  --trace-on   a directory of corio-bench JSON files off.N.json and
+               on.N.json: the same benchmarks run alternately without and
+               with CORIO_TRACE set; adds the "Trace on" rows (median traced
+               / median untraced over those runs, target <= 1.15x)
   --w7         tools/bench_w7.sh's results: [{"workload", "impl",
                "req_per_s", "cpu_us_per_req"}, ...]
   --csv/--json write the rows there too (tools/bench.sh: results/scaling.*);
@@ -25,6 +27,7 @@ the file holds no result. Missed targets are findings, not failures.
 
 import csv
 import json
+import os
 import re
 import statistics
 import sys
@@ -174,9 +177,10 @@ def ratio(r):
 class Results:
     """All medians of one run and the targets that apply to them."""
 
-    def __init__(self, context, medians, errors, reps, traced=None):
+    def __init__(self, context, medians, errors, reps, trace_on=None):
         self.context, self.medians, self.errors, self.reps = context, medians, errors, reps
-        self.traced = traced or {}
+        # (untraced, traced) medians of the trace-on pass, if it ran.
+        self.untraced, self.traced = trace_on or ({}, {})
         self.cores = int(context.get("cores") or context.get("num_cpus") or 1)
         self.oversub = 4 * self.cores
 
@@ -195,6 +199,8 @@ class Results:
 
     def speedup(self, wid, name, impl, n):
         """How much faster than at 1 worker (time or throughput alike)."""
+        if sum(1 for k in self.medians if k[:3] == (wid, name, impl)) < 2:
+            return None  # measured at one count only (W7's server): nothing to compare
         one, this = self.get(wid, name, impl, 1), self.get(wid, name, impl, n)
         if one is None or this is None or not one.value or not this.value:
             return None
@@ -301,12 +307,13 @@ class Results:
         return r
 
     def trace_rows(self):
-        """'Trace on' rows: the traced run's medians against the untraced."""
+        """'Trace on' rows: the traced runs' median against the untraced
+        runs' of the same pass."""
         out = []
         for (wid, name, impl, n), f in sorted(self.traced.items()):
             if impl != "corio":
                 continue
-            off = self.get(wid, name, "corio", n)
+            off = self.untraced.get((wid, name, impl, n))
             r_ = f.value / off.value if off is not None and off.value else None
             out.append({"workload": f"Trace on: {wid} {name}", "id": "trace", "impl": "corio traced",
                         "workers": n, "median": f.value, "unit": f.unit, "extras": {},
@@ -402,23 +409,43 @@ def write_json(path, res, rows, met, total, notes=()):
         f.write("\n")
 
 
-def build(bench, traced=None, w7=None):
-    """Results from the files tools/bench.sh writes (traced, w7 optional)."""
+def load_trace_on(directory):
+    """Medians over the alternating runs of the trace-on pass: (untraced,
+    traced, errors), each keyed like load()'s."""
+    sides, errors = ({}, {}), {}
+    for i, side in enumerate(("off", "on")):
+        figs = defaultdict(list)
+        names = sorted(f for f in os.listdir(directory) if re.fullmatch(side + r"\.\d+\.json", f))
+        for f in names:
+            _, medians, errs, _ = load(os.path.join(directory, f))
+            for key, fig in medians.items():
+                figs[key].append(fig)
+            for (w, n, impl, k), e in errs.items():
+                errors[(w, f"{n} ({'traced' if side == 'on' else 'trace-on pass'})", impl, k)] = e
+        for key, fl in figs.items():
+            sides[i][key] = Figure(statistics.median(f.value for f in fl), fl[0].unit, fl[0].higher_better)
+    return sides[0], sides[1], errors
+
+
+def build(bench, trace_on=None, w7=None):
+    """Results from the files tools/bench.sh writes (trace_on: the pass's
+    directory; it and w7 are optional)."""
     context, medians, errors, reps = load(bench)
-    traced_medians = {}
-    if traced:
-        _, traced_medians, t_errors, _ = load(traced)
-        errors.update({(w, n + " (traced)", i, k): e for (w, n, i, k), e in t_errors.items()})
+    pair = None
+    if trace_on:
+        off, on, t_errors = load_trace_on(trace_on)
+        pair = (off, on)
+        errors.update(t_errors)
     if w7:
         medians.update(load_w7(w7))
-    return Results(context, medians, errors, reps, traced_medians)
+    return Results(context, medians, errors, reps, pair)
 
 
 def main(argv):
     args, opts = [], {}
     it = iter(argv[1:])
     for a in it:
-        if a in ("--traced", "--w7", "--csv", "--json"):
+        if a in ("--trace-on", "--w7", "--csv", "--json"):
             opts[a] = next(it, None)
             if opts[a] is None:
                 print(f"bench_table.py: {a} needs a file", file=sys.stderr)
@@ -432,7 +459,7 @@ def main(argv):
         print(__doc__.strip(), file=sys.stderr)
         return 2
     try:
-        res = build(args[0], opts.get("--traced"), opts.get("--w7"))
+        res = build(args[0], opts.get("--trace-on"), opts.get("--w7"))
     except (OSError, ValueError, KeyError, TypeError) as err:
         print(f"bench_table.py: cannot read the results: {err}", file=sys.stderr)
         return 1
