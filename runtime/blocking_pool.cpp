@@ -12,7 +12,9 @@
 #include <vector>
 
 #include "corio/detail/blocking_pool.hpp"
+#include "corio/detail/trace.hpp"
 #include "corio/errors.hpp"
+#include "corio/metrics.hpp"
 #include "corio/runtime.hpp"
 
 namespace corio::detail {
@@ -23,7 +25,14 @@ constexpr std::chrono::seconds kKeepAlive{10};
 
 class BlockingPool final : public Service {
 public:
-    explicit BlockingPool(unsigned max_threads) : max_threads_(max_threads ? max_threads : 1) {}
+    BlockingPool(RuntimeCore* runtime, unsigned max_threads)
+        : runtime_(runtime), max_threads_(max_threads ? max_threads : 1) {}
+
+    void add_metrics(RuntimeMetrics& metrics) const noexcept override {
+        std::lock_guard lock(mutex_);
+        metrics.blocking_threads += threads_;
+        metrics.blocking_queue_depth += queue_.size();
+    }
 
     void submit(std::unique_ptr<BlockingJob> job) {
         std::vector<std::thread> exited;
@@ -67,13 +76,17 @@ public:
 
 private:
     void work(unsigned id) {
+        TraceThreadScope traced(runtime_, trace::TrackKind::blocking, id);
         std::unique_lock lock(mutex_);
         for (;;) {
             if (!queue_.empty()) {
                 auto job = std::move(queue_.front());
                 queue_.pop_front();
                 lock.unlock();
+                const auto job_id = reinterpret_cast<std::uintptr_t>(job.get());
+                trace_event(trace::EventKind::blocking_begin, job_id);
                 job->run();
+                trace_event(trace::EventKind::blocking_end, job_id);
                 job.reset();  // the job's future and captures die off the lock
                 lock.lock();
                 continue;
@@ -93,8 +106,9 @@ private:
         }
     }
 
+    RuntimeCore* const runtime_;
     const unsigned max_threads_;
-    std::mutex mutex_;
+    mutable std::mutex mutex_;
     std::condition_variable wake_;
     std::deque<std::unique_ptr<BlockingJob>> queue_;
     unsigned idle_ = 0;
@@ -112,7 +126,7 @@ char pool_key;  // its address names the service
 void submit_blocking(RuntimeCore* runtime, std::unique_ptr<BlockingJob> job) {
     if (!runtime) throw InvalidStateError("corio::to_thread called on a thread that runs no corio runtime");
     Service* service = find_or_start_service(runtime, &pool_key, [](RuntimeCore* rt) -> Service* {
-        return new BlockingPool(runtime_options(rt).max_blocking_threads);
+        return new BlockingPool(rt, runtime_options(rt).max_blocking_threads);
     });
     static_cast<BlockingPool*>(service)->submit(std::move(job));
 }

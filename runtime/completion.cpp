@@ -74,7 +74,7 @@ std::coroutine_handle<> finish_task(TaskHeader* task) noexcept {
         }
     }
     wake_all(waiters, direct);
-    count_completion();
+    count_completion(task);
     // The task's own reference. When it is the last, nobody holds a handle,
     // so nobody waits and `next` is empty; the frame is freed by the resume
     // loop once control has left it (never from inside its final suspend).
@@ -117,26 +117,54 @@ void TaskHeader::deliver_cancel() {
 
 void TaskHeader::throw_cancelled() { throw CancelledError("task was cancelled"); }
 
+namespace {
+// WaitedNode::runtime of a sealed node: never tracked again.
+RuntimeCore* const kSealed = reinterpret_cast<RuntimeCore*>(alignof(RuntimeCore));
+
+void unlink(WaitedNode* node) noexcept {
+    node->prev->next = node->next;
+    node->next->prev = node->prev;
+}
+}  // namespace
+
 void track_waited(RuntimeCore* rt, WaitedNode* node) noexcept {
     if (!rt || node->runtime.load(memory_order_acquire)) return;
     std::lock_guard lock(rt->waited_mutex);
-    if (node->runtime.load(memory_order_relaxed)) return;
+    // A CAS, not a store: a concurrent seal_waited wins for good.
+    RuntimeCore* expected = nullptr;
+    if (!node->runtime.compare_exchange_strong(expected, rt, memory_order_acq_rel, memory_order_acquire)) return;
     WaitedNode& head = rt->waited_list;
     node->next = head.next;
     node->prev = &head;
     head.next->prev = node;
     head.next = node;
-    node->runtime.store(rt, memory_order_release);
 }
 
 void untrack_waited(WaitedNode* node) noexcept {
     RuntimeCore* rt = node->runtime.load(memory_order_acquire);
-    if (!rt) return;
+    if (!rt || rt == kSealed) return;
     std::lock_guard lock(rt->waited_mutex);
-    if (!node->runtime.load(memory_order_relaxed)) return;
-    node->prev->next = node->next;
-    node->next->prev = node->prev;
+    if (node->runtime.load(memory_order_relaxed) != rt) return;
+    unlink(node);
     node->runtime.store(nullptr, memory_order_relaxed);
+}
+
+void seal_waited(WaitedNode* node) noexcept {
+    RuntimeCore* rt = node->runtime.exchange(kSealed, memory_order_acq_rel);
+    if (!rt || rt == kSealed) return;
+    std::lock_guard lock(rt->waited_mutex);
+    unlink(node);
+}
+
+void RuntimeCore::detach_waited() noexcept {
+    // Futures that outlive the runtime must not reach back into it.
+    std::lock_guard lock(waited_mutex);
+    for (WaitedNode* n = waited_list.next; n != &waited_list;) {
+        WaitedNode* next = n->next;
+        n->runtime.store(nullptr, memory_order_release);
+        n = next;
+    }
+    waited_list.next = waited_list.prev = &waited_list;
 }
 
 void RuntimeCore::cancel_waited() noexcept {

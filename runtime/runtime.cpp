@@ -1,6 +1,8 @@
 // Runtime start-up, block_on's blocking wait, and shutdown.
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <map>
 #include <thread>
 
 #include "futex.hpp"
@@ -15,6 +17,21 @@ unsigned worker_count(const Options& options) {
     return n ? n : 1;
 }
 
+// The trace file of a new runtime: Options.trace_path, else CORIO_TRACE;
+// the n-th runtime of a process tracing to the same path gets PATH.n, so
+// one program's runtimes never overwrite each other's traces.
+std::string trace_file_for(const Options& options) {
+    std::string path = options.trace_path;
+    if (path.empty())
+        if (const char* env = std::getenv("CORIO_TRACE")) path = env;
+    if (path.empty()) return path;
+    static std::mutex mutex;
+    static std::map<std::string, unsigned> uses;
+    std::lock_guard lock(mutex);
+    unsigned n = uses[path]++;
+    return n == 0 ? path : path + "." + std::to_string(n);
+}
+
 }  // namespace
 
 RuntimeCore::RuntimeCore(const Options& opts)
@@ -24,6 +41,14 @@ RuntimeCore::RuntimeCore(const Options& opts)
     unsigned n = worker_count(opts);
     workers.reserve(n);
     for (unsigned i = 0; i < n; ++i) workers.push_back(std::make_unique<Worker>(*this, i));
+    slow_poll_ns = opts.slow_poll_warning.count() > 0
+                       ? static_cast<std::uint64_t>(std::chrono::nanoseconds(opts.slow_poll_warning).count())
+                       : 0;
+    if (std::string path = trace_file_for(opts); !path.empty()) {
+        trace = std::make_unique<TraceRecorder>(path, n, opts.trace_buffer_bytes);
+        // Tracks 0..n-1 are the workers, as the format promises.
+        for (auto& w : workers) w->trace = trace->add_track(trace::TrackKind::worker, w->index, "worker " + std::to_string(w->index));
+    }
 }
 
 void RuntimeCore::start() {
@@ -81,6 +106,34 @@ void RuntimeCore::shutdown() noexcept {
     // since finished (its increment happened before the task could run,
     // so it is visible here): the runtime must outlive that call.
     while (injecting.load(memory_order_acquire) != 0) std::this_thread::yield();
+    detach_waited();
+    // Every thread that records has ended (services joined theirs).
+    if (trace) trace->close();
+}
+
+RuntimeMetrics RuntimeCore::metrics() const {
+    RuntimeMetrics m;
+    m.workers.reserve(workers.size());
+    for (auto& w : workers) {
+        WorkerMetrics wm;
+        wm.polls = w->polls.load(memory_order_relaxed);
+        wm.spawned = w->spawned.load(memory_order_relaxed);
+        wm.completed = w->completed.load(memory_order_relaxed);
+        wm.steals = w->steals.load(memory_order_relaxed);
+        wm.steal_operations = w->steal_operations.load(memory_order_relaxed);
+        wm.parks = w->parks.load(memory_order_relaxed);
+        wm.local_queue_depth = w->deque.size();
+        m.workers.push_back(wm);
+    }
+    m.global_queue_depth = global.size_approx();
+    m.live_tasks = live_tasks();
+    if (trace) {
+        m.trace_events = trace->events_written();
+        m.trace_dropped = trace->events_dropped();
+    }
+    std::lock_guard lock(services_mutex);
+    for (auto& entry : services) entry.second->add_metrics(m);
+    return m;
 }
 
 void RuntimeCore::cancel_service_waits() noexcept {
@@ -153,6 +206,10 @@ Runtime::~Runtime() {
 }
 
 unsigned Runtime::workers() const noexcept { return static_cast<unsigned>(core_->workers.size()); }
+
+RuntimeMetrics Runtime::metrics() const { return core_->metrics(); }
+
+std::string Runtime::trace_path() const { return core_->trace ? core_->trace->path() : std::string(); }
 
 void Runtime::check_not_on_worker() const {
     if (detail::current_worker())

@@ -15,6 +15,7 @@
 #include "corio/detail/service.hpp"
 #include "corio/runtime.hpp"
 #include "parking.hpp"
+#include "trace_recorder.hpp"
 
 namespace corio::detail {
 
@@ -44,16 +45,24 @@ struct Worker {
     int budget = kTaskBudget;
     bool searching = false;
     Parker parker;
+    TraceWriter* trace = nullptr;  // null unless the runtime traces
+    TaskHeader* finished = nullptr;  // the last task that finished here (poll_end's flag)
 
     // Monotonic, written by this worker only: live tasks = spawned - completed
     // summed over workers (see RuntimeCore::live_tasks).
     alignas(64) Atomic<std::uint64_t> spawned{0};
     Atomic<std::uint64_t> completed{0};
+    // Metrics: written by this worker only (relaxed), read by metrics().
+    Atomic<std::uint64_t> polls{0};
+    Atomic<std::uint64_t> steals{0};
+    Atomic<std::uint64_t> steal_operations{0};
+    Atomic<std::uint64_t> parks{0};
 
     std::thread thread;
 
     void run();
     void run_task(TaskHeader* task);
+    void report_slow_poll(std::uint64_t ns, const std::source_location& site);
     TaskHeader* next_local();
     TaskHeader* search();
     TaskHeader* steal_from(Worker& victim);
@@ -79,22 +88,32 @@ struct RuntimeCore {
     std::mutex waited_mutex;
     WaitedNode waited_list;  // sentinel of a ring of futures tasks wait on
 
-    std::mutex services_mutex;
+    std::unique_ptr<TraceRecorder> trace;  // null unless tracing
+    std::uint64_t slow_poll_ns = 0;        // 0: no slow-poll check
+
+    mutable std::mutex services_mutex;
     std::vector<std::pair<const void*, std::unique_ptr<Service>>> services;  // in start order
 
     void inject(TaskHeader* task) noexcept;  // from any thread
     void wake_one_if_needed() noexcept;
     std::uint64_t live_tasks() const noexcept;
     void cancel_waited() noexcept;
+    void detach_waited() noexcept;
     void cancel_service_waits() noexcept;
     void start();
     void shutdown() noexcept;
     void stop_services() noexcept;
+    RuntimeMetrics metrics() const;
 };
 
 // The worker running on this thread, if any.
 Worker* current_worker() noexcept;
-// A task finished on this worker (for live_tasks).
-void count_completion() noexcept;
+// `task` finished on this worker (for live_tasks and the trace).
+void count_completion(TaskHeader* task) noexcept;
+
+// A relaxed counter that only its owner thread writes: no locked add.
+inline void bump(Atomic<std::uint64_t>& counter, std::uint64_t by = 1) noexcept {
+    counter.store(counter.load(memory_order_relaxed) + by, memory_order_relaxed);
+}
 
 }  // namespace corio::detail

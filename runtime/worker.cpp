@@ -1,6 +1,12 @@
 // A worker's loop and the scheduling calls the coroutine types make.
+#include <time.h>
+
+#include <algorithm>
+#include <bit>
+#include <cstdio>
 #include <utility>
 
+#include "corio/detail/trace.hpp"
 #include "runtime_core.hpp"
 
 namespace corio::detail {
@@ -8,11 +14,37 @@ namespace {
 
 thread_local Worker* this_worker = nullptr;
 
+// The slow-poll check's clock: a few ns through the vDSO, a few ms coarse,
+// which is plenty for a threshold of tens of milliseconds.
+inline std::uint64_t coarse_now_ns() noexcept {
+    timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return std::uint64_t(ts.tv_sec) * 1'000'000'000u + std::uint64_t(ts.tv_nsec);
+}
+
 inline std::uint64_t next_random(std::uint64_t& state) noexcept {  // xorshift64
     state ^= state << 13;
     state ^= state >> 7;
     state ^= state << 17;
     return state;
+}
+
+// Spawns and wakes from threads that have no writer of their own.
+void trace_foreign_spawn(RuntimeCore& rt, TaskHeader* task, const std::source_location& where) noexcept {
+    auto id = reinterpret_cast<std::uintptr_t>(task);
+    if (TraceWriter* writer = thread_trace_writer())
+        writer->record_spawn(id, where);
+    else {
+        rt.trace->record_external(trace::EventKind::spawn, id, std::bit_cast<std::uint64_t>(where));
+    }
+}
+
+void trace_wake(RuntimeCore& rt, Worker* w, TaskHeader* task) noexcept {
+    auto id = reinterpret_cast<std::uintptr_t>(task);
+    if (TraceWriter* writer = w && &w->runtime == &rt ? w->trace : thread_trace_writer())
+        writer->record(trace::EventKind::wake, id, 0);
+    else
+        rt.trace->record_external(trace::EventKind::wake, id, 0);
 }
 
 }  // namespace
@@ -26,6 +58,7 @@ Worker::Worker(RuntimeCore& rt, unsigned i)
 
 void Worker::run() {
     this_worker = this;
+    exchange_thread_trace_writer(trace);
     while (true) {
         TaskHeader* task = next_local();
         if (task && searching) [[unlikely]] {
@@ -43,6 +76,8 @@ void Worker::run() {
         if (runtime.stopping.load(memory_order_acquire)) break;
         park();
     }
+    if (trace) trace->flush();
+    exchange_thread_trace_writer(nullptr);
     this_worker = nullptr;
 }
 
@@ -55,6 +90,20 @@ void Worker::run_task(TaskHeader* task) {
         }
     }
     budget = kTaskBudget;
+    bump(polls);
+    // The task may be freed by the time its poll ends: keep what the
+    // reports need.
+    const auto id = reinterpret_cast<std::uintptr_t>(task);
+    const std::uint64_t slow_ns = runtime.slow_poll_ns;
+    std::uint64_t began = 0;
+    std::source_location site;
+    if (slow_ns) {
+        began = coarse_now_ns();
+        site = task->spawn_site;
+    }
+    if (trace) [[unlikely]]
+        trace->record(trace::EventKind::poll_begin, id, 0);
+
     ResumeContext& ctx = resume_context();
     ctx.stack_base = static_cast<char*>(__builtin_frame_address(0));
     std::coroutine_handle<> next = task->resume_point;
@@ -64,6 +113,30 @@ void Worker::run_task(TaskHeader* task) {
         next = ctx.next;
         if (ctx.destroy_after) std::exchange(ctx.destroy_after, nullptr)->destroy_now();
     }
+
+    if (trace) [[unlikely]]
+        trace->record(trace::EventKind::poll_end, id, 0, finished == task ? 1 : 0);
+    if (slow_ns) {
+        std::uint64_t took = coarse_now_ns() - began;
+        if (took > slow_ns) [[unlikely]]
+            report_slow_poll(took, site);
+    }
+}
+
+void Worker::report_slow_poll(std::uint64_t ns, const std::source_location& site) {
+    SlowPoll report{std::chrono::nanoseconds(ns), site, index};
+    if (runtime.options.on_slow_poll) {
+        try {
+            runtime.options.on_slow_poll(report);
+        } catch (...) {
+            std::fprintf(stderr, "corio: Options.on_slow_poll threw; the report is dropped\n");
+        }
+        return;
+    }
+    std::fprintf(stderr,
+                 "corio: a task ran %.1f ms on worker %u without suspending (spawned at %s:%u in %s); "
+                 "a blocking call inside a coroutine? Move it to corio::to_thread\n",
+                 double(ns) / 1e6, index, site.file_name(), static_cast<unsigned>(site.line()), site.function_name());
 }
 
 TaskHeader* Worker::next_local() {
@@ -106,6 +179,7 @@ TaskHeader* Worker::take_global() {
 TaskHeader* Worker::steal_from(Worker& victim) {
     // Steal half the victim's queue: one to run, the rest into our deque.
     std::size_t want = (victim.deque.size() + 1) / 2;
+    std::size_t taken = 0;
     TaskHeader* first = nullptr;
     for (std::size_t i = 0; i < want; ++i) {
         bool lost = false;
@@ -118,6 +192,13 @@ TaskHeader* Worker::steal_from(Worker& victim) {
             first = t;
         else
             push_local(t);
+        ++taken;
+    }
+    if (taken) {
+        bump(steals, taken);
+        bump(steal_operations);
+        if (trace) [[unlikely]]
+            trace->record(trace::EventKind::steal, 0, victim.index, static_cast<std::uint16_t>(std::min<std::size_t>(taken, 0xffff)));
     }
     return first;
 }
@@ -160,7 +241,12 @@ void Worker::park() {
         if (runtime.idle.withdraw_sleeper(index)) return;
         // A waker took us off the list: its wake is coming, consume it.
     }
+    bump(parks);
+    if (trace) [[unlikely]]
+        trace->record(trace::EventKind::park, 0, 0);
     parker.park();
+    if (trace) [[unlikely]]
+        trace->record(trace::EventKind::unpark, 0, 0);
     searching = true;  // a waker counts the worker it wakes as searching
 }
 
@@ -197,10 +283,14 @@ void start_task(TaskHeader* task, RuntimeCore* rt, const std::source_location& w
     if (rt->closing.load(memory_order_relaxed)) task->mark_shutdown_seen();
     if (w && &w->runtime == rt) {
         w->spawned.store(w->spawned.load(memory_order_relaxed) + 1, memory_order_release);
+        if (w->trace) [[unlikely]]
+            w->trace->record_spawn(reinterpret_cast<std::uintptr_t>(task), where);
         w->push_local(task);
         rt->wake_one_if_needed();
     } else {
         rt->foreign_spawned.fetch_add(1, memory_order_release);
+        if (rt->trace) [[unlikely]]
+            trace_foreign_spawn(*rt, task, where);
         rt->inject(task);
     }
 }
@@ -208,6 +298,8 @@ void start_task(TaskHeader* task, RuntimeCore* rt, const std::source_location& w
 void schedule(TaskHeader* task, std::coroutine_handle<> at) noexcept {
     task->resume_point = at;
     Worker* w = this_worker;
+    if (task->runtime->trace) [[unlikely]]
+        trace_wake(*task->runtime, w, task);
     if (w && &w->runtime == task->runtime) {
         // Woken by the running task: run it next (hot in cache), as Tokio's LIFO slot.
         if (w->lifo) w->push_local(w->lifo);
@@ -242,8 +334,9 @@ bool take_budget() noexcept {
     return false;
 }
 
-void count_completion() noexcept {
+void count_completion(TaskHeader* task) noexcept {
     Worker* w = this_worker;
+    w->finished = task;
     // release: whoever reads this count sees the spawns this task made.
     w->completed.store(w->completed.load(memory_order_relaxed) + 1, memory_order_release);
 }

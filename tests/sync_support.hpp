@@ -13,7 +13,7 @@
 
 namespace corio_test {
 
-inline constexpr corio::Options k8x{.workers = 8};
+inline const corio::Options k8x{.workers = 8};
 
 template <class Pred>
 corio::Coro<void> until(Pred pred) {

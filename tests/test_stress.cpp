@@ -18,7 +18,7 @@ using corio_test::Tracker;
 
 namespace {
 
-constexpr corio::Options k8{.workers = 8};
+const corio::Options k8{.workers = 8};
 
 corio::Coro<long> fib(int n) {
     if (n < 2) co_return n;

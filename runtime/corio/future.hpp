@@ -60,8 +60,8 @@ struct FutureState : CompletionState {
     }
 
     void publish(Outcome outcome) noexcept {
+        seal_waited(&waited);
         Waiter* list = close(outcome);
-        untrack_waited(&waited);
         wake_all(list);
     }
 };

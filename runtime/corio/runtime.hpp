@@ -8,12 +8,24 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
+#include <functional>
 #include <source_location>
+#include <string>
 #include <utility>
 
+#include "corio/metrics.hpp"
 #include "corio/task.hpp"
 
 namespace corio {
+
+// A poll that ran longer than Options.slow_poll_warning: some call inside
+// the task blocked its worker (see Options.on_slow_poll).
+struct SlowPoll {
+    std::chrono::nanoseconds duration;
+    std::source_location spawn_site;  // of the task that was polled
+    unsigned worker;
+};
 
 struct Options {
     unsigned workers = 0;  // 0: one per core (std::thread::hardware_concurrency)
@@ -22,6 +34,19 @@ struct Options {
     // How long shutdown waits for cancelled tasks to unwind before it gives
     // up on them with a warning (they are then leaked, not destroyed).
     std::chrono::milliseconds shutdown_timeout{10'000};
+
+    // Trace recording (tools/corio-trace reads the file). Empty: the
+    // CORIO_TRACE environment variable names the file, if set. A second
+    // runtime in the same process writes PATH.1, then PATH.2, ...
+    std::string trace_path{};
+    // Memory the trace buffers may use before events are dropped (counted).
+    std::size_t trace_buffer_bytes = 64u << 20;
+
+    // A poll longer than this reports the task's spawn site once (a
+    // blocking call inside a coroutine); zero turns the check off.
+    std::chrono::milliseconds slow_poll_warning{100};
+    // The report; empty: one line on stderr. Runs on the worker.
+    std::function<void(const SlowPoll&)> on_slow_poll{};
 };
 
 namespace detail {
@@ -53,6 +78,12 @@ public:
     }
 
     unsigned workers() const noexcept;
+
+    // A snapshot of the runtime's counters, from any thread, while it runs.
+    RuntimeMetrics metrics() const;
+
+    // The file this runtime traces to (empty when it does not trace).
+    std::string trace_path() const;
 
 private:
     void check_not_on_worker() const;

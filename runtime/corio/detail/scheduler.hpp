@@ -71,5 +71,10 @@ struct WaitedNode {
 };
 void track_waited(RuntimeCore* runtime, WaitedNode* node) noexcept;
 void untrack_waited(WaitedNode* node) noexcept;
+// A future about to complete leaves the list for good (no later
+// track_waited adds it back). Called before the result is published, so
+// the completing thread is done with the runtime before any waiter goes on
+// and lets the runtime shut down.
+void seal_waited(WaitedNode* node) noexcept;
 
 }  // namespace corio::detail

@@ -8,6 +8,7 @@
 
 namespace corio {
 struct Options;
+struct RuntimeMetrics;
 }
 
 namespace corio::detail {
@@ -21,6 +22,8 @@ public:
     // catch the cancellation and wait anew). Lets a service skip
     // track_waited, which takes a runtime-wide lock per wait.
     virtual void cancel_waits() noexcept {}
+    // Adds the service's figures to a metrics snapshot (any thread).
+    virtual void add_metrics(RuntimeMetrics&) const noexcept {}
     // Called once, when no task is left; must cancel and drain whatever is
     // in flight and join its threads.
     virtual void shutdown() noexcept = 0;

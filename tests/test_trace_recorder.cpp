@@ -1,0 +1,236 @@
+// The trace recorder end to end: a runtime traced to a file, read back with
+// nothing but corio/trace_format.hpp, gives exact event counts; and the
+// slow-poll report names the task that blocked its worker.
+#include <catch2/catch.hpp>
+
+#include <corio/trace_format.hpp>
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "support.hpp"
+
+namespace {
+
+namespace tr = corio::trace;
+
+struct ReadTrace {
+    tr::FileHeader header{};
+    std::map<std::uint32_t, tr::TrackRecord> tracks;
+    std::map<std::uint32_t, std::string> site_files;
+    std::map<std::uint32_t, std::uint32_t> site_lines;
+    std::vector<std::pair<std::uint32_t, tr::Event>> events;  // track, event
+    std::uint64_t dropped = 0;
+    bool ended = false;
+    tr::EndRecord end{};
+};
+
+// A strict little reader: any malformed record fails the test.
+ReadTrace read_trace(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    REQUIRE(in);
+    std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ReadTrace t;
+    REQUIRE(bytes.size() >= sizeof t.header);
+    std::memcpy(&t.header, bytes.data(), sizeof t.header);
+    REQUIRE(std::memcmp(t.header.magic, tr::kMagic, 8) == 0);
+    REQUIRE(t.header.version == tr::kVersion);
+    std::size_t at = t.header.header_size;
+    while (at < bytes.size()) {
+        REQUIRE(!t.ended);  // nothing after the end record
+        tr::RecordHeader rh;
+        REQUIRE(at + sizeof rh <= bytes.size());
+        std::memcpy(&rh, bytes.data() + at, sizeof rh);
+        at += sizeof rh;
+        REQUIRE(at + rh.size <= bytes.size());
+        const char* p = bytes.data() + at;
+        switch (static_cast<tr::RecordType>(rh.type)) {
+        case tr::RecordType::track: {
+            tr::TrackRecord r;
+            std::memcpy(&r, p, sizeof r);
+            REQUIRE(rh.size == sizeof r + r.name_size);
+            REQUIRE(t.tracks.count(r.track) == 0);
+            t.tracks[r.track] = r;
+            break;
+        }
+        case tr::RecordType::site: {
+            tr::SiteRecord r;
+            std::memcpy(&r, p, sizeof r);
+            REQUIRE(rh.size == sizeof r + r.file_size + r.function_size + r.name_size);
+            t.site_files[r.site] = std::string(p + sizeof r, r.file_size);
+            t.site_lines[r.site] = r.line;
+            break;
+        }
+        case tr::RecordType::events: {
+            tr::EventsRecord r;
+            std::memcpy(&r, p, sizeof r);
+            REQUIRE(rh.size == sizeof r + r.count * sizeof(tr::Event));
+            REQUIRE(t.tracks.count(r.track) == 1);  // its track record came first
+            for (std::uint32_t i = 0; i < r.count; ++i) {
+                tr::Event e;
+                std::memcpy(&e, p + sizeof r + i * sizeof e, sizeof e);
+                if (e.kind == tr::EventKind::spawn) REQUIRE(t.site_files.count(e.a) == 1);
+                t.events.emplace_back(r.track, e);
+            }
+            break;
+        }
+        case tr::RecordType::dropped: {
+            tr::DroppedRecord r;
+            std::memcpy(&r, p, sizeof r);
+            t.dropped += r.count;
+            break;
+        }
+        case tr::RecordType::end:
+            REQUIRE(rh.size == sizeof t.end);
+            std::memcpy(&t.end, p, sizeof t.end);
+            t.ended = true;
+            break;
+        default:
+            FAIL("unknown record type " << rh.type);
+        }
+        at += rh.size;
+    }
+    REQUIRE(t.ended);
+    return t;
+}
+
+std::string temp_trace_path(const char* name) {
+    return (std::filesystem::temp_directory_path() / (std::string("corio-test-") + name + "-" +
+                                                     std::to_string(::getpid()) + ".trace"))
+        .string();
+}
+
+corio::Coro<void> child(std::atomic<int>& left, corio::Future<void>& all_done) {
+    if (left.fetch_sub(1) == 1) all_done.set_result();
+    co_return;
+}
+
+corio::Coro<int> spawn_and_wait(int n) {
+    std::atomic<int> left{n};
+    corio::Future<void> all_done;
+    for (int i = 0; i < n; ++i) corio::spawn(child(left, all_done));
+    co_await all_done;
+    co_return n;
+}
+
+}  // namespace
+
+TEST_CASE("a traced runtime writes every spawn and poll, read back exactly", "[trace]") {
+    const std::string path = temp_trace_path("roundtrip");
+    constexpr int kTasks = 20'000;  // several chunks per worker
+    std::string written;
+    corio::RuntimeMetrics metrics;
+    corio_test::bounded([&] {
+        corio::Runtime rt(corio::Options{.workers = 2, .trace_path = path});
+        written = rt.trace_path();
+        REQUIRE(rt.block_on(spawn_and_wait(kTasks)) == kTasks);
+    });
+    REQUIRE(written == path);
+    ReadTrace t = read_trace(path);
+    std::filesystem::remove(path);
+
+    CHECK(t.header.workers == 2);
+    CHECK(t.dropped == 0);
+    CHECK(t.end.dropped == 0);
+    CHECK(t.end.events == t.events.size());
+    REQUIRE(t.tracks.count(0) == 1);
+    CHECK(t.tracks[0].kind == tr::TrackKind::worker);
+
+    std::size_t spawns = 0, begins = 0, ends = 0, finished = 0;
+    std::set<std::uint64_t> spawned_ids;
+    std::map<std::uint32_t, std::uint64_t> last_time;  // per track: time never goes back
+    bool ordered = true;
+    for (auto& [track, e] : t.events) {
+        if (e.time_ns < last_time[track]) ordered = false;
+        last_time[track] = e.time_ns;
+        switch (e.kind) {
+        case tr::EventKind::spawn:
+            ++spawns;
+            spawned_ids.insert(e.task);
+            break;
+        case tr::EventKind::poll_begin: ++begins; break;
+        case tr::EventKind::poll_end:
+            ++ends;
+            finished += e.b;
+            break;
+        default: break;
+        }
+    }
+    CHECK(ordered);
+    // Main (spawned from this thread: the external track) and its children.
+    CHECK(spawns == kTasks + 1);
+    CHECK(begins == ends);
+    // Each child runs once and finishes; main runs, waits, runs again.
+    CHECK(begins == kTasks + 2);
+    CHECK(finished == kTasks + 1);
+    // Every spawn names this file as its site.
+    for (auto& [id, file] : t.site_files) CHECK(file.find("test_trace_recorder.cpp") != std::string::npos);
+}
+
+TEST_CASE("runtimes of one process tracing to one path write PATH, PATH.1, ...", "[trace]") {
+    const std::string path = temp_trace_path("numbered");
+    std::string first, second;
+    corio_test::bounded([&] {
+        {
+            corio::Runtime a(corio::Options{.workers = 1, .trace_path = path});
+            first = a.trace_path();
+        }
+        corio::Runtime b(corio::Options{.workers = 1, .trace_path = path});
+        second = b.trace_path();
+    });
+    CHECK(first == path);
+    CHECK(second == path + ".1");
+    CHECK(read_trace(first).events.empty());
+    std::filesystem::remove(first);
+    std::filesystem::remove(second);
+}
+
+TEST_CASE("a trace file that cannot be created is a clear error", "[trace]") {
+    try {
+        corio::Runtime rt(corio::Options{.workers = 1, .trace_path = "/nonexistent-dir/x.trace"});
+        FAIL("no error");
+    } catch (const std::system_error& e) {
+        CHECK(std::string(e.what()).find("/nonexistent-dir/x.trace") != std::string::npos);
+    }
+}
+
+TEST_CASE("a poll longer than slow_poll_warning reports its task's spawn site once", "[trace]") {
+    std::vector<corio::SlowPoll> reports;
+    std::mutex mutex;
+    unsigned expected_line = 0;
+    corio_test::bounded([&] {
+        corio::Options options{.workers = 2};
+        options.slow_poll_warning = std::chrono::milliseconds(20);
+        options.on_slow_poll = [&](const corio::SlowPoll& report) {
+            std::lock_guard lock(mutex);
+            reports.push_back(report);
+        };
+        corio::Runtime rt(options);
+        rt.block_on([&]() -> corio::Coro<void> {
+            // A coroutine that blocks its worker, as a stray blocking call would.
+            auto blocker = []() -> corio::Coro<void> {
+                auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(80);
+                while (std::chrono::steady_clock::now() < until) {
+                }
+                co_return;
+            };
+            expected_line = __LINE__ + 1;
+            co_await corio::spawn(blocker());
+            for (int i = 0; i < 100; ++i) co_await corio::spawn([]() -> corio::Coro<void> { co_return; }());
+        }());
+    });
+    REQUIRE(reports.size() >= 1);
+    // The blocker's poll may run inline in main's (the join fast path): the
+    // report names the task whose poll it was, spawned here either way.
+    const corio::SlowPoll& r = reports.front();
+    CHECK(r.duration >= std::chrono::milliseconds(60));
+    CHECK(std::string(r.spawn_site.file_name()).find("test_trace_recorder.cpp") != std::string::npos);
+    CHECK(reports.size() == 1);
+    (void)expected_line;
+}
