@@ -97,7 +97,7 @@ def list_benchmarks(binary, regex, env):
 
 def describe(name):
     """'W5_fib/corio/workers:2/real_time' -> 'W5_fib corio, 2 workers'."""
-    parts = [p for p in name.split("/") if p != "real_time"]
+    parts = [p for p in name.split("/") if p != "real_time" and not p.startswith("iterations:")]
     text = " ".join(parts[:2])
     for p in parts[2:]:
         m = re.fullmatch(r"(workers|threads):(\d+)", p)

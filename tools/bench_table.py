@@ -74,8 +74,8 @@ def counter_unit(counter):
 
 def figure_of(entry):
     """The entry's figure in its BENCHMARKS.md unit: a ns_per_* counter if it
-    has one (ns/task, ns/yield, ...), else bytes/s as MB/s, else wall time
-    in ms. Counters naming a percentile (p50, p99) come along as extras."""
+    has one (ns/task, ns/yield, ...), else a wall_ms counter, else bytes/s as
+    MB/s, else Google Benchmark's wall time per iteration in ms. Counters naming a percentile (p50, p99) come along as extras."""
     counters = {k: v for k, v in entry.items() if k not in GB_KEYS and isinstance(v, (int, float))}
     extras = {}
     for k, v in counters.items():
@@ -85,6 +85,8 @@ def figure_of(entry):
     for k, v in counters.items():
         if k.startswith("ns_per_"):
             return Figure(v, "ns/" + k[len("ns_per_"):].replace("_", " "), extras=extras)
+    if "wall_ms" in counters:  # W8: the batch's own wall time, spawn to last join
+        return Figure(counters["wall_ms"], "ms", extras=extras)
     if "bytes_per_second" in entry:
         return Figure(entry["bytes_per_second"] / 1e6, "MB/s", higher_better=True, extras=extras)
     return Figure(entry["real_time"] * TIME_TO_MS[entry.get("time_unit", "ns")], "ms", extras=extras)

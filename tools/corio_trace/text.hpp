@@ -1,0 +1,32 @@
+// Text for the reports: durations for people, spawn-site labels, and string
+// escaping for JSON, XML and terminals. Names in a trace are untrusted bytes:
+// every function here emits valid UTF-8 (bad bytes become U+FFFD) and never
+// lets a control character through unescaped.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "reader.hpp"
+
+namespace corio::trace_tool {
+
+// "812 ns", "1.50 µs", "12.3 ms", "1.23 s".
+std::string duration_text(std::uint64_t ns);
+
+// "file:line function [name]", or "unknown site" for site 0 / a missing record.
+std::string site_label(const Trace& trace, std::uint32_t site);
+// Short form for slices and legends: the task's name if it has one, else
+// "function file.cpp:line" with the return type, parameters and directories cut.
+std::string site_short_label(const Trace& trace, std::uint32_t site);
+std::string short_function(std::string_view function);
+
+// Appends s as a quoted JSON string.
+void append_json_string(std::string& out, std::string_view s);
+// Appends s escaped for XML text and attribute values.
+void append_xml_text(std::string& out, std::string_view s);
+// s with control characters replaced by '?', for a terminal.
+std::string printable(std::string_view s);
+
+}  // namespace corio::trace_tool
