@@ -52,7 +52,9 @@ fi
 # tool is built when the tree has it (tools/meson.build); the runner says so
 # when it is missing.
 targets=(benches/corio-bench benches/corio-trace-run)
-if ninja -C "$build" -t targets all 2>/dev/null | grep -q '^tools/corio-trace:'; then
+# (grep reads all of ninja's list: with -q it could stop early, and under
+# pipefail ninja's SIGPIPE would read as "no such target".)
+if ninja -C "$build" -t targets all 2>/dev/null | grep '^tools/corio-trace:' >/dev/null; then
     targets+=(tools/corio-trace)
 fi
 ninja -C "$build" -j "$(nproc)" "${targets[@]}"
