@@ -14,6 +14,7 @@
 
 #include "io_completion.hpp"
 #include "ring.hpp"
+#include "socket_ops.hpp"
 
 namespace corio::detail {
 namespace {
@@ -46,6 +47,9 @@ void prep(io_uring_sqe* sqe, IoOp* op) {
             break;
         case Code::none:
             io_uring_prep_nop(sqe);
+            break;
+        default:
+            prep_socket_op(sqe, op);
             break;
     }
     io_uring_sqe_set_data(sqe, op);

@@ -20,9 +20,11 @@
 #include "corio/when_any.hpp"
 #include "corio/yield.hpp"
 
-// io/: timers and files on the io_uring reactors
+// io/: timers, files and sockets on the io_uring reactors
 #include "corio/file.hpp"
+#include "corio/tcp.hpp"
 #include "corio/timers.hpp"
+#include "corio/udp.hpp"
 
 // sync/: Lock, Event, Condition, Semaphore, Barrier, queues, channels
 #include "corio/sync.hpp"

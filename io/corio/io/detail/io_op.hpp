@@ -30,7 +30,8 @@ struct ReactorMsg {
 struct IoOp : CompletionState {
     enum class Kind : std::uint8_t { timer, uring };
     // The io_uring requests corio makes (liburing stays out of public headers).
-    enum class Code : std::uint8_t { none, read, write, openat, close, fsync, statx };
+    enum class Code : std::uint8_t { none, read, write, openat, close, fsync, statx,
+                                     accept, connect, recv, send, recvmsg, sendmsg };  // sockets: socket_ops.hpp
 
     Kind kind = Kind::timer;
     bool expired = false;  // timer: true when the deadline passed (not resolved early)

@@ -1,0 +1,48 @@
+// Socket SQEs for the reactor, and making socket ops.
+#include "socket_ops.hpp"
+
+#include <sys/socket.h>
+
+#include <cstdint>
+
+namespace corio::detail {
+
+void prep_socket_op(io_uring_sqe* sqe, IoOp* op) noexcept {
+    using Code = IoOp::Code;
+    switch (op->code) {
+        case Code::accept:
+            io_uring_prep_accept(sqe, op->fd, static_cast<sockaddr*>(op->buf),
+                                 reinterpret_cast<socklen_t*>(static_cast<std::uintptr_t>(op->offset)), op->flags);
+            break;
+        case Code::connect:
+            io_uring_prep_connect(sqe, op->fd, static_cast<const sockaddr*>(op->buf), op->len);
+            break;
+        case Code::recv:
+            io_uring_prep_recv(sqe, op->fd, op->buf, op->len, op->flags);
+            break;
+        case Code::send:
+            io_uring_prep_send(sqe, op->fd, op->buf, op->len, op->flags | MSG_NOSIGNAL);
+            break;
+        case Code::recvmsg:
+            io_uring_prep_recvmsg(sqe, op->fd, static_cast<msghdr*>(op->buf), static_cast<unsigned>(op->flags));
+            break;
+        case Code::sendmsg:
+            io_uring_prep_sendmsg(sqe, op->fd, static_cast<const msghdr*>(op->buf),
+                                  static_cast<unsigned>(op->flags | MSG_NOSIGNAL));
+            break;
+        default:  // not a socket code: the reactor's own switch has it
+            io_uring_prep_nop(sqe);
+            break;
+    }
+}
+
+IoOp* make_socket_op(IoOp::Code code, int fd, void* buf, unsigned len, int flags) {
+    IoOp* op = make_uring_op(code);
+    op->fd = fd;
+    op->buf = buf;
+    op->len = len;
+    op->flags = flags;
+    return op;
+}
+
+}  // namespace corio::detail
