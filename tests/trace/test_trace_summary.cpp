@@ -137,4 +137,11 @@ TEST_CASE("durations and site labels read well") {
     CHECK(short_function("main()::<lambda(int)>") == "main()::<lambda(int)>");
     CHECK(short_function("corio::Task<std::pair<int, int> > ns::f(std::vector<int>) [with T = int]") == "ns::f");
     CHECK(short_function(")))(((") == ")))(((");
+    // GCC's name for a coroutine body, as std::source_location reports it inside one.
+    const char* actor = "void {anonymous}::skynet(skynet(long int, long int)::_ZN12_GLOBAL__N_16skynetEll.Frame*)";
+    CHECK(tidy_function(actor) == "{anonymous}::skynet(long int, long int)");
+    CHECK(short_function(tidy_function(actor)) == "{anonymous}::skynet");
+    CHECK(tidy_function("void S::run(S::run(int)::_ZN1S3runEi.Frame*)") == "S::run(int)");
+    CHECK(tidy_function("int main()") == "int main()");
+    CHECK(tidy_function("(::_Z.Frame*)") == "(::_Z.Frame*)");
 }

@@ -64,6 +64,25 @@ std::string duration_text(std::uint64_t ns) {
     return fixed(v / 1e9, "s");
 }
 
+std::string tidy_function(std::string_view f) {
+    constexpr std::string_view kTail = ".Frame*)";
+    if (f.size() < kTail.size() || f.substr(f.size() - kTail.size()) != kTail) return std::string(f);
+    const std::size_t mangled = f.rfind("::_Z");
+    const std::size_t open = f.find('(');
+    if (mangled == std::string_view::npos || open == std::string_view::npos || open >= mangled)
+        return std::string(f);
+    const std::string_view inner = f.substr(open + 1, mangled - open - 1);  // "f(int)"
+    if (inner.empty()) return std::string(f);
+    const std::size_t inner_paren = inner.find('(');
+    if (inner.substr(0, inner_paren).find("::") != std::string_view::npos) return std::string(inner);
+    // The actor's own name carries the scope the inner name lacks.
+    std::string_view head = f.substr(0, open);  // "void ns::f"
+    if (auto space = head.rfind(' '); space != std::string_view::npos) head = head.substr(space + 1);
+    const std::size_t scope = head.rfind("::");
+    return std::string(scope == std::string_view::npos ? std::string_view() : head.substr(0, scope + 2)) +
+           std::string(inner);
+}
+
 std::string short_function(std::string_view f) {
     if (auto with = f.find(" [with "); with != std::string_view::npos) f = f.substr(0, with);
     // The parameter list: from the '(' that matches the final ')'.
@@ -94,7 +113,7 @@ std::string short_function(std::string_view f) {
 std::string site_label(const Trace& trace, std::uint32_t id) {
     const Site* site = trace.site(id);
     if (site == nullptr) return "unknown site";
-    std::string label = site->file + ":" + std::to_string(site->line) + " " + site->function;
+    std::string label = site->file + ":" + std::to_string(site->line) + " " + tidy_function(site->function);
     if (!site->name.empty()) label += " [" + site->name + "]";
     return label;
 }
@@ -103,7 +122,7 @@ std::string site_short_label(const Trace& trace, std::uint32_t id) {
     const Site* site = trace.site(id);
     if (site == nullptr) return "unknown site";
     if (!site->name.empty()) return site->name;
-    std::string fn = short_function(site->function);
+    std::string fn = short_function(tidy_function(site->function));
     std::string where = std::string(basename(site->file)) + ":" + std::to_string(site->line);
     return fn.empty() ? where : fn + " " + where;
 }

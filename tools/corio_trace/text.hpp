@@ -21,6 +21,9 @@ std::string site_label(const Trace& trace, std::uint32_t site);
 // "function file.cpp:line" with the return type, parameters and directories cut.
 std::string site_short_label(const Trace& trace, std::uint32_t site);
 std::string short_function(std::string_view function);
+// GCC names a coroutine's body "void ns::f(ns::f(int)::_Z...Frame*)" (the
+// actor function): this gives back "ns::f(int)". Other names pass unchanged.
+std::string tidy_function(std::string_view function);
 
 // Appends s as a quoted JSON string.
 void append_json_string(std::string& out, std::string_view s);
