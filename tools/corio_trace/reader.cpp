@@ -136,7 +136,8 @@ private:
         char magic[sizeof ct::kMagic] = {};
         const std::size_t have = static_cast<std::size_t>(std::min<std::uint64_t>(size_, sizeof magic));
         source_.read(0, magic, have);
-        if (std::memcmp(magic, ct::kMagic, have) != 0 || size_ == 0)
+        if (size_ == 0) throw TraceError("empty file: not a corio trace (the program wrote nothing)");
+        if (std::memcmp(magic, ct::kMagic, have) != 0)
             throw TraceError("not a corio trace file (it does not start with \"CORIOTRC\")");
         if (size_ < sizeof(ct::FileHeader)) {
             if (size_ >= 10) check_version(load<std::uint16_t>(source_, 8));
