@@ -55,7 +55,9 @@ std::coroutine_handle<> finish_task(TaskHeader* task) noexcept {
     // added one, before the join, so an empty list stays empty). Then nobody
     // else can reach the task's state: close it and drop our reference with
     // plain stores instead of locked operations.
-    const bool unshared = task->joined_by && task->state() / CompletionState::kRefOne == 2 && !task->has_waiters();
+    // A task in the registry (named) may be retained by all_tasks() at any time.
+    const bool unshared = task->joined_by && task->state() / CompletionState::kRefOne == 2 && !task->has_waiters() &&
+                          !task->live_node.load(memory_order_relaxed);
     Waiter* waiters = unshared ? task->close_unshared(outcome) : task->close(outcome);
 
     // Resume one awaiting parent right here by symmetric transfer: the
@@ -74,6 +76,10 @@ std::coroutine_handle<> finish_task(TaskHeader* task) noexcept {
         }
     }
     wake_all(waiters, direct);
+    // Done, so a set_name racing this no longer links it; our reference
+    // keeps it alive for an all_tasks() that holds the registry's lock.
+    if (task->live_node.load(memory_order_acquire)) [[unlikely]]
+        unregister_live(task);
     count_completion(task);
     // The task's own reference. When it is the last, nobody holds a handle,
     // so nobody waits and `next` is empty; the frame is freed by the resume

@@ -209,6 +209,8 @@ unsigned Runtime::workers() const noexcept { return static_cast<unsigned>(core_-
 
 RuntimeMetrics Runtime::metrics() const { return core_->metrics(); }
 
+TaskDump Runtime::all_tasks() const { return detail::dump_tasks(core_); }
+
 std::string Runtime::trace_path() const { return core_->trace ? core_->trace->path() : std::string(); }
 
 void Runtime::check_not_on_worker() const {

@@ -15,6 +15,7 @@
 #include "corio/detail/service.hpp"
 #include "corio/runtime.hpp"
 #include "parking.hpp"
+#include "task_registry.hpp"
 #include "trace_recorder.hpp"
 
 namespace corio::detail {
@@ -47,6 +48,10 @@ struct Worker {
     Parker parker;
     TraceWriter* trace = nullptr;  // null unless the runtime traces
     TaskHeader* finished = nullptr;  // the last task that finished here (poll_end's flag)
+    // The task being polled, for all_tasks(): its id and spawn site (the
+    // task itself may die at any time; these copies may not).
+    Atomic<std::uintptr_t> running_task{0};
+    Atomic<std::uint64_t> running_site{0};
 
     // Monotonic, written by this worker only: live tasks = spawned - completed
     // summed over workers (see RuntimeCore::live_tasks).
@@ -88,6 +93,7 @@ struct RuntimeCore {
     std::mutex waited_mutex;
     WaitedNode waited_list;  // sentinel of a ring of futures tasks wait on
 
+    TaskRegistry registry;
     std::unique_ptr<TraceRecorder> trace;  // null unless tracing
     std::uint64_t slow_poll_ns = 0;        // 0: no slow-poll check
 

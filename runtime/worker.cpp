@@ -103,6 +103,9 @@ void Worker::run_task(TaskHeader* task) {
     }
     if (trace) [[unlikely]]
         trace->record(trace::EventKind::poll_begin, id, 0);
+    // release: all_tasks() reads the site of the id it sees.
+    running_site.store(std::bit_cast<std::uint64_t>(task->spawn_site), memory_order_relaxed);
+    running_task.store(id, memory_order_release);
 
     ResumeContext& ctx = resume_context();
     ctx.stack_base = static_cast<char*>(__builtin_frame_address(0));
@@ -114,6 +117,7 @@ void Worker::run_task(TaskHeader* task) {
         if (ctx.destroy_after) std::exchange(ctx.destroy_after, nullptr)->destroy_now();
     }
 
+    running_task.store(0, memory_order_relaxed);
     if (trace) [[unlikely]]
         trace->record(trace::EventKind::poll_end, id, 0, finished == task ? 1 : 0);
     if (slow_ns) {

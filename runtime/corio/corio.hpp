@@ -5,6 +5,7 @@
 
 // runtime/: tasks, futures, the scheduler, combinators
 #include "corio/coro.hpp"
+#include "corio/all_tasks.hpp"
 #include "corio/current_task.hpp"
 #include "corio/errors.hpp"
 #include "corio/exception_group.hpp"
@@ -24,6 +25,7 @@
 #include "corio/file.hpp"
 #include "corio/tcp.hpp"
 #include "corio/timers.hpp"
+#include "corio/wait_timeout.hpp"
 #include "corio/udp.hpp"
 
 // sync/: Lock, Event, Condition, Semaphore, Barrier, queues, channels

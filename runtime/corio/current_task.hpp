@@ -4,7 +4,6 @@
 // never suspends. A TaskRef keeps the task's state alive like a Task handle;
 // it can cancel the task and compare equal to the task's Task<T> handles.
 // A task must not return a TaskRef to itself: its result would keep it alive.
-// (all_tasks() is not offered: the runtime keeps no registry of live tasks.)
 #pragma once
 
 #include <coroutine>
@@ -15,45 +14,21 @@
 
 namespace corio {
 
-class TaskRef {
+class TaskRef : public detail::TaskHandleBase {
 public:
     TaskRef() noexcept = default;
     template <class T>
     explicit TaskRef(const Task<T>& task) noexcept : TaskRef(detail::TaskAccess::header(task)) {}
-    explicit TaskRef(detail::TaskHeader* header) noexcept : header_(header) {
+    // Takes a reference of its own (the header must be alive).
+    explicit TaskRef(detail::TaskHeader* header) noexcept : TaskHandleBase(header) {
         if (header_) header_->retain();
     }
-    TaskRef(const TaskRef& other) noexcept : TaskRef(other.header_) {}
-    TaskRef(TaskRef&& other) noexcept : header_(std::exchange(other.header_, nullptr)) {}
-    TaskRef& operator=(TaskRef other) noexcept {
-        std::swap(header_, other.header_);
-        return *this;
-    }
-    ~TaskRef() {
-        if (header_) header_->release();
-    }
-
-    bool valid() const noexcept { return header_ != nullptr; }
-    bool done() const { return checked()->done(); }
-    bool cancelled() const {
-        return done() && header_->outcome() == detail::CompletionState::Outcome::cancelled;
-    }
-    // Task.cancel(): a request, seen at the task's next suspension point.
-    bool cancel() { return checked()->cancel(); }
-    const std::source_location& spawn_site() const { return checked()->spawn_site; }
 
     friend bool operator==(const TaskRef& a, const TaskRef& b) noexcept { return a.header_ == b.header_; }
     template <class T>
     friend bool operator==(const TaskRef& a, const Task<T>& b) noexcept {
         return a.header_ == detail::TaskAccess::header(b);
     }
-
-private:
-    detail::TaskHeader* checked() const {
-        if (!header_) throw InvalidStateError("use of an empty corio::TaskRef");
-        return header_;
-    }
-    detail::TaskHeader* header_ = nullptr;
 };
 
 namespace detail {

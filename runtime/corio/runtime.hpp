@@ -14,6 +14,7 @@
 #include <string>
 #include <utility>
 
+#include "corio/all_tasks.hpp"
 #include "corio/metrics.hpp"
 #include "corio/task.hpp"
 
@@ -81,6 +82,9 @@ public:
 
     // A snapshot of the runtime's counters, from any thread, while it runs.
     RuntimeMetrics metrics() const;
+
+    // asyncio.all_tasks() from any thread: the task dump of this runtime.
+    TaskDump all_tasks() const;
 
     // The file this runtime traces to (empty when it does not trace).
     std::string trace_path() const;

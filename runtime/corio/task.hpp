@@ -6,6 +6,7 @@
 #pragma once
 
 #include <source_location>
+#include <string>
 #include <type_traits>
 #include <utility>
 
@@ -30,6 +31,7 @@ struct TaskOps {
         auto* header = static_cast<TaskHeader*>(state);
         if (header->outcome() == CompletionState::Outcome::error && !header->retrieved())
             report_unretrieved(header->error_, header->spawn_site);
+        if (header->live_node.load(memory_order_acquire)) free_live_node(header);
         std::coroutine_handle<Promise<T>>::from_promise(promise_of<T>(header)).destroy();
     }
     static bool cancel(CompletionState* state) noexcept { return static_cast<TaskHeader*>(state)->request_cancel(); }
@@ -99,12 +101,10 @@ struct TaskAwaiter {
 template <class T>
 Task<T> start(Coro<T>&& coro, RuntimeCore* runtime, const std::source_location& where);
 
+class TaskHandleBase;
 // Lets the runtime reach a handle's shared state without widening Task's API.
 struct TaskAccess {
-    template <class T>
-    static TaskHeader* header(const Task<T>& task) noexcept {
-        return task.header_;
-    }
+    static TaskHeader* header(const TaskHandleBase& task) noexcept;
 };
 
 template <class A>
@@ -114,33 +114,69 @@ Coro<await_result_t<A>> await_into_coro(A awaitable) {
 
 }  // namespace detail
 
-template <class T>
-class Task {
+namespace detail {
+
+// What every task handle shares (Task<T>, TaskRef): a counted reference to
+// the task's state, its cancel/done queries, its spawn site and name.
+class TaskHandleBase {
 public:
-    using value_type = T;
-
-    Task() noexcept = default;
-    Task(const Task& other) noexcept : header_(other.header_) {
-        if (header_) header_->retain();
-    }
-    Task(Task&& other) noexcept : header_(std::exchange(other.header_, nullptr)) {}
-    Task& operator=(Task other) noexcept {
-        std::swap(header_, other.header_);
-        return *this;
-    }
-    ~Task() {
-        if (header_) header_->release();
-    }
-
     bool valid() const noexcept { return header_ != nullptr; }
     bool done() const { return checked()->done(); }
-    bool cancelled() const {
-        return done() && header_->outcome() == detail::CompletionState::Outcome::cancelled;
-    }
+    bool cancelled() const { return done() && header_->outcome() == CompletionState::Outcome::cancelled; }
 
     // asyncio's Task.cancel(): a request, seen at the task's current or next
     // suspension point. False when the task is already done.
     bool cancel() { return checked()->cancel(); }
+
+    const std::source_location& spawn_site() const { return checked()->spawn_site; }
+
+    // asyncio's Task.get_name()/set_name(): empty until a name is given
+    // (create_task(coro, name) or set_name); all_tasks() shows it.
+    std::string name() const { return task_name(checked()); }
+    void set_name(std::string name) { set_task_name(checked(), std::move(name)); }
+
+protected:
+    TaskHandleBase() noexcept = default;
+    explicit TaskHandleBase(TaskHeader* adopted) noexcept : header_(adopted) {}
+    TaskHandleBase(const TaskHandleBase& other) noexcept : header_(other.header_) {
+        if (header_) header_->retain();
+    }
+    TaskHandleBase(TaskHandleBase&& other) noexcept : header_(std::exchange(other.header_, nullptr)) {}
+    TaskHandleBase& operator=(const TaskHandleBase& other) noexcept {
+        if (other.header_) other.header_->retain();  // first: self-assignment stays safe
+        if (header_) header_->release();
+        header_ = other.header_;
+        return *this;
+    }
+    TaskHandleBase& operator=(TaskHandleBase&& other) noexcept {
+        if (this != &other) {
+            if (header_) header_->release();
+            header_ = std::exchange(other.header_, nullptr);
+        }
+        return *this;
+    }
+    ~TaskHandleBase() {
+        if (header_) header_->release();
+    }
+
+    TaskHeader* checked() const {
+        if (!header_) throw InvalidStateError("use of an empty corio task handle (Task or TaskRef)");
+        return header_;
+    }
+
+    TaskHeader* header_ = nullptr;
+
+    friend struct TaskAccess;
+};
+
+}  // namespace detail
+
+template <class T>
+class Task : public detail::TaskHandleBase {
+public:
+    using value_type = T;
+
+    Task() noexcept = default;
 
     // The value; rethrows the task's exception (CancelledError if cancelled).
     decltype(auto) result() const {
@@ -172,24 +208,14 @@ public:
         if (!checked()->add_waiter(node)) Node::run(node, true);
     }
 
-    const std::source_location& spawn_site() const { return checked()->spawn_site; }
-
     detail::TaskAwaiter<T> operator co_await() const { return detail::TaskAwaiter<T>(checked()); }
 
     friend bool operator==(const Task& a, const Task& b) noexcept { return a.header_ == b.header_; }
 
 private:
-    friend struct detail::TaskAccess;
     template <class U>
     friend Task<U> detail::start(Coro<U>&&, detail::RuntimeCore*, const std::source_location&);
-    explicit Task(detail::TaskHeader* adopted) noexcept : header_(adopted) {}
-
-    detail::TaskHeader* checked() const {
-        if (!header_) throw InvalidStateError("use of an empty corio::Task handle");
-        return header_;
-    }
-
-    detail::TaskHeader* header_ = nullptr;
+    explicit Task(detail::TaskHeader* adopted) noexcept : TaskHandleBase(adopted) {}
 };
 
 namespace detail {
@@ -250,5 +276,17 @@ template <class A>
 auto create_task(A&& awaitable, std::source_location where = std::source_location::current()) {
     return detail::spawn_on(nullptr, std::forward<A>(awaitable), where);
 }
+
+// create_task(coro, name=...): the name shows in all_tasks() and the trace.
+template <class A>
+auto create_task(A&& awaitable, std::string name, std::source_location where = std::source_location::current()) {
+    auto task = detail::spawn_on(nullptr, std::forward<A>(awaitable), where);
+    task.set_name(std::move(name));
+    return task;
+}
+
+namespace detail {
+inline TaskHeader* TaskAccess::header(const TaskHandleBase& task) noexcept { return task.header_; }
+}  // namespace detail
 
 }  // namespace corio

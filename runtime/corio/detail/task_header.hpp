@@ -6,12 +6,25 @@
 
 #include <coroutine>
 #include <source_location>
+#include <string>
 
 #include "corio/detail/completion.hpp"
 
 namespace corio::detail {
 
 struct RuntimeCore;
+struct LiveNode;
+struct TaskHeader;
+
+// The live-task registry behind all_tasks() (runtime/task_registry.cpp).
+// A task joins it the first time it suspends (or is named), not at spawn:
+// spawning stays free of locks, and a task that never suspends is either
+// queued or running, where all_tasks() finds or counts it otherwise.
+void register_live(TaskHeader* task) noexcept;
+void unregister_live(TaskHeader* task) noexcept;  // the task finished
+void free_live_node(TaskHeader* task) noexcept;   // the task's state dies
+std::string task_name(TaskHeader* task);
+void set_task_name(TaskHeader* task, std::string name);
 
 struct TaskHeader : CompletionState {
     std::coroutine_handle<> resume_point;  // where the task goes on when next run
@@ -49,6 +62,19 @@ struct TaskHeader : CompletionState {
     void on_suspend() noexcept {
         if (joined_by) [[unlikely]]
             register_joiners();
+        if (!live_node.load(memory_order_relaxed)) [[unlikely]]
+            register_live(this);
+    }
+
+    // Its entry in the registry, once it has one (set under the registry's lock).
+    Atomic<LiveNode*> live_node{nullptr};
+
+    // Whether the task waits on a future, task or primitive now.
+    bool waiting() noexcept {
+        lock_waiting();
+        bool w = waiting_on_ != nullptr;
+        unlock_waiting();
+        return w;
     }
 
     // Join fast path: the parent task running this one inline, until it
