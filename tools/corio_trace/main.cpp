@@ -120,20 +120,16 @@ int main(int argc, char** argv) {
         return usage_error("unknown command '" + a.command + "'");
     for (std::size_t i = 1; i < argv_s.size(); ++i) {
         const std::string& arg = argv_s[i];
-        auto value = [&](const char* name) -> const std::string* {
-            if (i + 1 >= argv_s.size()) return nullptr;
-            (void)name;
-            return &argv_s[++i];
-        };
+        auto value = [&]() -> const std::string* { return i + 1 < argv_s.size() ? &argv_s[++i] : nullptr; };
         if (arg == "-h" || arg == "--help") {
             std::cout << kUsage;
             return 0;
         } else if ((arg == "-o" || arg == "--output") && a.command != "summary") {
-            const std::string* v = value("-o");
+            const std::string* v = value();
             if (!v) return usage_error(arg + " needs a file name");
             a.out = *v;
         } else if (arg == "--width" && a.command == "svg") {
-            const std::string* v = value("--width");
+            const std::string* v = value();
             char* end = nullptr;
             const unsigned long w = v ? std::strtoul(v->c_str(), &end, 10) : 0;
             if (!v || *end != '\0' || w < 100 || w > 20000) return usage_error("--width takes 100 to 20000 pixels");

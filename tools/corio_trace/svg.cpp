@@ -33,7 +33,7 @@ struct Lane {
 class SvgBinner final : public TimelineVisitor {
 public:
     SvgBinner(const Trace& trace, unsigned width) : trace_(trace), width_(width) {
-        col_ns_ = std::max<std::uint64_t>(1, (trace.span_ns() + width - 1) / width);
+        col_ns_ = trace.span_ns() / width + 1;  // (span + width - 1) / width could overflow
         lane_of_.assign(trace.tracks.size(), -1);
         for (std::uint32_t slot = 0; slot < trace.tracks.size() && lanes_.size() < kSvgMaxLanes; ++slot) {
             if (trace.tracks[slot].events == 0) continue;

@@ -94,7 +94,9 @@ TimelineStats walk_timeline(const Trace& trace, const Source& source, TimelineVi
             }
             TaskState& s = tasks[e.task];
             if (s.ready_ns != kNone) {
-                visitor.latency(t - s.ready_ns, s.ready_from_spawn);
+                // Clamping a backwards clock on another track can put the
+                // ready time after this poll: count that as no wait.
+                visitor.latency(t > s.ready_ns ? t - s.ready_ns : 0, s.ready_from_spawn);
                 s.ready_ns = kNone;
             }
             Poll& p = ts.poll;
