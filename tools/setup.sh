@@ -5,7 +5,7 @@
 # arguments (e.g. `tools/setup.sh wrk`).
 set -euo pipefail
 
-pkgs=(g++ meson ninja-build pkg-config python3
+pkgs=(g++ meson ninja-build pkg-config python3 wrk
       libtbb-dev liburing-dev libconcurrentqueue-dev catch2 libbenchmark-dev
       "$@")
 
