@@ -1,6 +1,7 @@
 // The trace recorder: lock-free writers, one flusher thread, the file.
 #include "trace_recorder.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cerrno>
 #include <chrono>
@@ -32,8 +33,10 @@ std::uint64_t steady_ns() noexcept {
 
 // How often the flusher looks for full chunks.
 constexpr auto kFlushInterval = 5ms;
-// Ticks to wait before a rate estimate is trusted over the start-up one.
+// Ticks to wait before a rate estimate is trusted over the start-up one,
+// and after which it no longer changes.
 constexpr std::uint64_t kMinCalibrationNs = 10'000'000;
+constexpr std::uint64_t kFrozenCalibrationNs = 1'000'000'000;
 
 }  // namespace
 
@@ -176,8 +179,12 @@ void TraceRecorder::drain() {
 }
 
 void TraceRecorder::calibrate() noexcept {
+    // Refine over a growing interval, then freeze: each refinement shifts
+    // later times a little, and one second gives a rate good to ~1e-7.
+    if (calibrated_) return;
     std::uint64_t ns = steady_ns(), tick = trace_ticks() & kTickMask;
     if (ns - ns0_ >= kMinCalibrationNs && tick > tick0_) ns_per_tick_ = double(ns - ns0_) / double(tick - tick0_);
+    calibrated_ = ns - ns0_ >= kFrozenCalibrationNs;
 }
 
 void TraceRecorder::write_record(trace::RecordType type, const void* head, std::size_t head_size,
@@ -222,14 +229,20 @@ void TraceRecorder::write_chunk(TraceChunk* chunk) {
     if (chunk->count == 0) return;
     write_track(chunk->track);
     calibrate();
+    if (last_time_.size() <= chunk->track) last_time_.resize(chunk->track + 1, 0);
+    std::uint64_t last_ns = last_time_[chunk->track];
     converted_.resize(chunk->count);
     for (std::uint32_t i = 0; i < chunk->count; ++i) {
         const RawEvent& raw = chunk->events[i];
         auto kind = static_cast<trace::EventKind>(raw.stamp >> kKindShift);
         std::uint64_t tick = raw.stamp & kTickMask;
         trace::Event& e = converted_[i];
-        // Clamp: another core's TSC may lag the recorder's first reading a little.
-        e.time_ns = tick > tick0_ ? static_cast<std::uint64_t>(double(tick - tick0_) * ns_per_tick_) : 0;
+        // Clamp: another core's TSC may lag the recorder's first reading a
+        // little, and a refined rate may move a chunk's times a little
+        // before the previous chunk's end; a track's times never go back.
+        std::uint64_t ns = tick > tick0_ ? static_cast<std::uint64_t>(double(tick - tick0_) * ns_per_tick_) : 0;
+        e.time_ns = std::max(ns, last_ns);
+        last_ns = e.time_ns;
         e.task = raw.task;
         e.kind = kind;
         if (kind == trace::EventKind::spawn) {
@@ -240,6 +253,7 @@ void TraceRecorder::write_chunk(TraceChunk* chunk) {
             e.b = static_cast<std::uint16_t>(raw.arg >> 32);
         }
     }
+    last_time_[chunk->track] = last_ns;
     trace::EventsRecord head{chunk->track, chunk->count};
     trace::RecordHeader record{static_cast<std::uint32_t>(trace::RecordType::events),
                                static_cast<std::uint32_t>(sizeof head + chunk->count * sizeof(trace::Event))};

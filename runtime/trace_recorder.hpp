@@ -159,6 +159,8 @@ private:
     std::uint64_t tick0_ = 0;
     std::uint64_t ns0_ = 0;
     double ns_per_tick_ = 1.0;
+    bool calibrated_ = false;
+    std::vector<std::uint64_t> last_time_;  // per track: the last time written
     bool write_failed_ = false;
     Atomic<std::uint64_t> events_written_{0};
 };
