@@ -186,7 +186,10 @@ TEST_CASE("runtimes of one process tracing to one path write PATH, PATH.1, ...",
     });
     CHECK(first == path);
     CHECK(second == path + ".1");
-    CHECK(read_trace(first).events.empty());
+    // Complete files (read_trace checks the end record); an idle runtime
+    // records at most its workers parking, no task.
+    for (auto& [track, e] : read_trace(first).events) CHECK(e.kind != tr::EventKind::spawn);
+    for (auto& [track, e] : read_trace(second).events) CHECK(e.kind != tr::EventKind::spawn);
     std::filesystem::remove(first);
     std::filesystem::remove(second);
 }
