@@ -52,6 +52,7 @@ struct Worker {
     // task itself may die at any time; these copies may not).
     Atomic<std::uintptr_t> running_task{0};
     Atomic<std::uint64_t> running_site{0};
+    std::uint64_t poll_mark = 0;  // slow-poll check: when the current poll began (coarse clock)
 
     // Monotonic, written by this worker only: live tasks = spawned - completed
     // summed over workers (see RuntimeCore::live_tasks).

@@ -59,6 +59,7 @@ Worker::Worker(RuntimeCore& rt, unsigned i)
 void Worker::run() {
     this_worker = this;
     exchange_thread_trace_writer(trace);
+    poll_mark = coarse_now_ns();
     while (true) {
         TaskHeader* task = next_local();
         if (task && searching) [[unlikely]] {
@@ -94,13 +95,6 @@ void Worker::run_task(TaskHeader* task) {
     // The task may be freed by the time its poll ends: keep what the
     // reports need.
     const auto id = reinterpret_cast<std::uintptr_t>(task);
-    const std::uint64_t slow_ns = runtime.slow_poll_ns;
-    std::uint64_t began = 0;
-    std::source_location site;
-    if (slow_ns) {
-        began = coarse_now_ns();
-        site = task->spawn_site;
-    }
     if (trace) [[unlikely]]
         trace->record(trace::EventKind::poll_begin, id, 0);
     // release: all_tasks() reads the site of the id it sees.
@@ -120,10 +114,14 @@ void Worker::run_task(TaskHeader* task) {
     running_task.store(0, memory_order_relaxed);
     if (trace) [[unlikely]]
         trace->record(trace::EventKind::poll_end, id, 0, finished == task ? 1 : 0);
-    if (slow_ns) {
-        std::uint64_t took = coarse_now_ns() - began;
-        if (took > slow_ns) [[unlikely]]
-            report_slow_poll(took, site);
+    // One clock read per poll: it ends this poll and starts the next one's
+    // count (the time between polls is the worker's own, microseconds at
+    // most; a park restarts the count).
+    if (const std::uint64_t slow_ns = runtime.slow_poll_ns) {
+        std::uint64_t now = coarse_now_ns();
+        if (now - poll_mark > slow_ns) [[unlikely]]
+            report_slow_poll(now - poll_mark, std::bit_cast<std::source_location>(running_site.load(memory_order_relaxed)));
+        poll_mark = now;
     }
 }
 
@@ -249,6 +247,7 @@ void Worker::park() {
     if (trace) [[unlikely]]
         trace->record(trace::EventKind::park, 0, 0);
     parker.park();
+    if (runtime.slow_poll_ns) poll_mark = coarse_now_ns();
     if (trace) [[unlikely]]
         trace->record(trace::EventKind::unpark, 0, 0);
     searching = true;  // a waker counts the worker it wakes as searching
