@@ -50,6 +50,8 @@ struct RawEvent {
 };
 inline constexpr int kKindShift = 56;
 inline constexpr std::uint64_t kTickMask = (std::uint64_t{1} << kKindShift) - 1;
+// The ticks of an event recorded without reading the clock (see record_spawn).
+inline constexpr std::uint64_t kUnstamped = kTickMask;
 
 inline constexpr std::size_t kChunkEvents = 8192;  // 192 KiB of events
 
@@ -160,6 +162,7 @@ private:
     std::uint64_t ns0_ = 0;
     double ns_per_tick_ = 1.0;
     bool calibrated_ = false;
+    std::uint64_t last_tick_ = 0;  // of the event converted last (interpolation)
     std::vector<std::uint64_t> last_time_;  // per track: the last time written
     bool write_failed_ = false;
     Atomic<std::uint64_t> events_written_{0};
