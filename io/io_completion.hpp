@@ -6,10 +6,11 @@
 
 namespace corio::detail {
 
-// Closes the op's waiter list with `outcome`, forgets it in the runtime's
-// list of awaited states, and makes its waiters runnable. The op must stay
-// referenced by the caller throughout.
+// Closes the op's waiter list with `outcome` and makes its waiters
+// runnable. The op must stay referenced by the caller throughout.
 void publish_op(IoOp* op, CompletionState::Outcome outcome) noexcept;
+// publish_op, dropping the caller's reference on the way.
+void publish_op_releasing(IoOp* op, CompletionState::Outcome outcome) noexcept;
 
 // What every kind of op shares: a new op of `kind` on the current reactor,
 // with one reference and its messages pointing at it; and its destroy.

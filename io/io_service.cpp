@@ -1,9 +1,13 @@
 // IoService: the runtime service that owns the reactors. It starts on the
 // first timer or I/O call of a runtime and stops at the runtime's shutdown.
+// At shutdown's start each reactor cancels the waits of its own ops (no
+// runtime-wide list, which would cost a lock per wait), and metrics() sums
+// the reactors' counts of pending timers and ops in flight.
 #include <memory>
 #include <vector>
 
 #include "corio/detail/service.hpp"
+#include "corio/metrics.hpp"
 #include "corio/runtime.hpp"
 #include "io_completion.hpp"
 #include "reactor.hpp"
@@ -18,7 +22,24 @@ public:
         if (n == 0)
             throw InvalidStateError("corio: timers and I/O need at least one reactor thread (Options.io_threads = 0)");
         reactors_.reserve(n);
-        for (unsigned i = 0; i < n; ++i) reactors_.push_back(std::make_unique<Reactor>(i));
+        for (unsigned i = 0; i < n; ++i) reactors_.push_back(std::make_unique<Reactor>(i, runtime));
+    }
+
+    // Shutdown began (and again every 50 ms while tasks unwind): the
+    // reactors end the sleeps and ask the kernel to cancel the ops that
+    // tasks wait on; each task then sees CancelledError.
+    void cancel_waits() noexcept override {
+        for (auto& r : reactors_) r->cancel_waits();
+    }
+
+    void add_metrics(RuntimeMetrics& metrics) const noexcept override {
+        for (auto& r : reactors_) {
+            metrics.io_in_flight += r->io_in_flight();
+            metrics.timers_pending += r->timers_pending();
+            // A sleeping reactor may hold later timers it has not counted
+            // (see Reactor::post): have it count them for the next snapshot.
+            r->refresh_counts();
+        }
     }
 
     // Called once no task is left: every op a task awaited is done, so

@@ -6,12 +6,14 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <future>
 #include <string>
 #include <system_error>
 
+#include "corio/detail/trace.hpp"
 #include "io_completion.hpp"
 #include "ring.hpp"
 #include "socket_ops.hpp"
@@ -55,6 +57,10 @@ void prep(io_uring_sqe* sqe, IoOp* op) {
     io_uring_sqe_set_data(sqe, op);
 }
 
+// Timer slack (see Reactor::run), and from how many pending timers on.
+constexpr std::chrono::microseconds kSlack{50};
+constexpr std::size_t kSlackFrom = 256;
+
 __kernel_timespec to_timespec(IoClock::duration d) {
     auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
     if (ns < 0) ns = 0;
@@ -63,19 +69,22 @@ __kernel_timespec to_timespec(IoClock::duration d) {
 
 }  // namespace
 
-Reactor::Reactor(unsigned index) {
+Reactor::Reactor(unsigned index, RuntimeCore* runtime) {
     // Blocking eventfd: io_uring would answer EAGAIN on an O_NONBLOCK one
     // instead of waiting for it to become readable.
     wake_fd_ = ::eventfd(0, EFD_CLOEXEC);
     if (wake_fd_ < 0) throw std::system_error(errno, std::system_category(), "corio: reactor eventfd");
     std::promise<int> ready;
     std::future<int> result = ready.get_future();
-    thread_ = std::thread([this, index, &ready] {
+    thread_ = std::thread([this, index, runtime, &ready] {
         // The ring is made on its own thread: SINGLE_ISSUER binds it to the
         // thread that created it.
         int err = setup_ring(&ring_, &flags_);
         ready.set_value(err);
-        if (err == 0) run(index);
+        if (err != 0) return;
+        // A track of the runtime's trace for the thread's life (when tracing).
+        TraceThreadScope traced(runtime, trace::TrackKind::reactor, index);
+        run(index);
     });
     int err = result.get();
     if (err != 0) {
@@ -90,22 +99,31 @@ Reactor::~Reactor() {
     ::close(wake_fd_);
 }
 
-void Reactor::post(ReactorMsg* msg) noexcept {
+void Reactor::post(ReactorMsg* msg, std::int64_t due) noexcept {
     queue_.push(msg);
-    wake();
+    wake(due);
 }
 
-void Reactor::wake() noexcept {
+void Reactor::wake(std::int64_t due) noexcept {
     // seq_cst fence: our push (or stop request) must be visible before we
-    // read `sleeping_`, and the reactor re-checks the queue after setting
-    // it (Dekker): one of us sees the other, so no wake is ever lost.
+    // read `sleeping_until_`, and the reactor re-checks the queue after
+    // setting it (Dekker): one of us sees the other, so no wake is ever lost.
     fence_seq_cst();
-    // The exchange lets only the first of a burst pay the syscall.
-    if (sleeping_.load(memory_order_relaxed) && sleeping_.exchange(false, memory_order_relaxed)) {
+    // A message due no sooner than the planned wake-up waits for it (the
+    // reactor takes the queue first thing when it wakes). The exchange lets
+    // only the first of a burst pay the syscall.
+    const std::int64_t until = sleeping_until_.load(memory_order_relaxed);
+    if (until != 0 && due < until && sleeping_until_.exchange(0, memory_order_relaxed) != 0) {
         std::uint64_t one = 1;
         // Cannot fail short of the counter's overflow at 2^64-2 wakes.
         [[maybe_unused]] ssize_t n = ::write(wake_fd_, &one, sizeof one);
     }
+}
+
+void Reactor::cancel_waits() noexcept {
+    // release: pairs with the reactor's acquire exchange; only a request.
+    cancel_requested_.store(true, memory_order_release);
+    wake();
 }
 
 void Reactor::stop() noexcept {
@@ -155,31 +173,51 @@ void Reactor::handle_uring(ReactorMsg* msg) {
         op->release();
         return;
     }
-    prep(get_sqe(), op);
+    submit(op);
+}
+
+void Reactor::submit(IoOp* op) {
+    io_uring_sqe* sqe = get_sqe();
+    prep(sqe, op);
     op->submitted = true;
     ++in_flight_;
     ++uring_in_flight_;
+    op->flight_prev = nullptr;
+    op->flight_next = flight_head_;
+    if (flight_head_) flight_head_->flight_prev = op;
+    flight_head_ = op;
+    trace_event(trace::EventKind::io_submit, reinterpret_cast<std::uintptr_t>(op), sqe->opcode);
 }
 
 void Reactor::complete_uring(IoOp* op, int res) noexcept {
     --uring_in_flight_;
+    if (op->flight_prev)
+        op->flight_prev->flight_next = op->flight_next;
+    else
+        flight_head_ = op->flight_next;
+    if (op->flight_next) op->flight_next->flight_prev = op->flight_prev;
+    trace_event(trace::EventKind::io_complete, reinterpret_cast<std::uintptr_t>(op), static_cast<std::uint32_t>(res));
     op->kernel_done = true;
     op->result = res;
     // acquire: pairs with the canceller's exchange (only a flag here).
     const bool cancelled = res == -ECANCELED && op->cancel_posted.load(memory_order_acquire);
-    if (op->try_claim()) publish_op(op, cancelled ? CompletionState::Outcome::cancelled : CompletionState::Outcome::value);
-    op->release();  // the reactor's
+    if (op->try_claim())
+        publish_op_releasing(op, cancelled ? CompletionState::Outcome::cancelled : CompletionState::Outcome::value);
+    else
+        op->release();  // the reactor's
 }
 
 void Reactor::handle(ReactorMsg* msg) {
     IoOp* op = msg->op;
     if (op->kind == IoOp::Kind::uring) return handle_uring(msg);
     if (msg->is_cancel) {
-        // The op was resolved early: forget its timer now, so a cancelled
-        // sleep leaves nothing behind (the heap held the reactor's reference).
-        if (timers_.contains(op)) {
-            timers_.remove(op);
-            op->release();
+        // The op was resolved early: its entry is stale (lazy deletion).
+        // Once stale entries are the majority, one O(n) pass takes them all
+        // out, so a cancelled sleep costs O(1) and what is left behind never
+        // outgrows the live timers.
+        if (op->in_heap && !op->cancel_seen) {
+            op->cancel_seen = true;
+            if (++stale_ * 2 > timers_.size()) compact();
         }
         op->release();  // the message's reference
         return;
@@ -193,25 +231,90 @@ void Reactor::handle(ReactorMsg* msg) {
         return;
     }
     op->seq = next_seq_++;
+    op->in_heap = true;
     timers_.push(op);
 }
 
-void Reactor::expire(IoOp* op) noexcept {
+void Reactor::drop_timer(IoOp* op) noexcept {
+    op->in_heap = false;
+    if (op->cancel_seen) --stale_;
+    op->release();  // the heap's reference
+}
+
+void Reactor::compact() {
+    // Every resolved op goes, counted or not: a cancel message still on its
+    // way finds it gone.
+    scratch_.clear();
+    timers_.remove_if([](const IoOp* op) { return (op->state() & CompletionState::kClaimed) != 0; }, scratch_);
+    for (IoOp* op : scratch_) drop_timer(op);
+}
+
+void Reactor::expire(IoOp* op, IoClock::time_point now) noexcept {
     if (op->try_claim()) {
+        if (thread_trace_writer()) [[unlikely]] {
+            const auto late = std::chrono::duration_cast<std::chrono::microseconds>(now - op->deadline).count();
+            trace_event(trace::EventKind::timer_fire, reinterpret_cast<std::uintptr_t>(op),
+                        static_cast<std::uint32_t>(std::min<std::int64_t>(late, UINT32_MAX)));
+        }
         op->expired = true;
         if (op->on_expire) op->on_expire(op);
-        publish_op(op, CompletionState::Outcome::value);
+        op->in_heap = false;  // and not stale: nobody else resolved it
+        publish_op_releasing(op, CompletionState::Outcome::value);
+        return;
     }
-    // else: resolved early; its cancel message is on the way and finds the
-    // op gone from the heap.
-    op->release();  // the heap's reference
+    // else: resolved early; its cancel message is on the way (or came) and
+    // finds the op gone from the heap.
+    drop_timer(op);
 }
 
 void Reactor::fire_due_timers() {
     if (timers_.empty()) return;
     const auto now = IoClock::now();
-    // `<=` against a fresh clock read: a timer never fires before its deadline.
-    while (!timers_.empty() && timers_.top()->deadline <= now) expire(timers_.pop());
+    // `<=` against a fresh clock read: a timer never fires before its
+    // deadline. The due ops are taken out first and fired as a batch, each
+    // one's cache miss prefetched a few turns ahead (a burst of timers is
+    // mostly misses otherwise).
+    constexpr std::size_t kAhead = 8;
+    due_.clear();
+    while (!timers_.empty() && timers_.top_deadline() <= now) due_.push_back(timers_.pop());
+    const std::size_t n = due_.size();
+    for (std::size_t i = 0; i < std::min(n, kAhead); ++i) __builtin_prefetch(due_[i], 1);
+    for (std::size_t i = 0; i < n; ++i) {
+        if (i + kAhead < n) __builtin_prefetch(due_[i + kAhead], 1);
+        expire(due_[i], now);
+    }
+    // A stale entry on top would wake the reactor for nothing.
+    while (!timers_.empty() && (timers_.top()->state() & CompletionState::kClaimed)) drop_timer(timers_.pop());
+}
+
+void Reactor::cancel_waits_now() {
+    // The sleeps and wait_fors tasks wait on end now, as cancelled (no
+    // kernel buffer to wait for). A timeout scope's timer (on_expire set)
+    // stays: its body is cancelled by other means and still settles it.
+    scratch_.clear();
+    timers_.remove_if([](const IoOp* op) { return op->on_expire == nullptr; }, scratch_);
+    for (IoOp* op : scratch_) {
+        // else: resolved early; its cancel message finds it gone.
+        if (op->try_claim()) publish_op(op, CompletionState::Outcome::cancelled);
+        drop_timer(op);
+    }
+    // The kernel's ops are cancelled as a task's cancel would; each one
+    // completes when its CQE arrives.
+    for (IoOp* op = flight_head_; op; op = op->flight_next) {
+        // acq_rel: one cancel per op; when its task asked first, that
+        // task's cancel message does the work.
+        if (op->cancel_posted.exchange(true, memory_order_acq_rel)) continue;
+        io_uring_sqe* sqe = get_sqe();
+        io_uring_prep_cancel64(sqe, reinterpret_cast<std::uint64_t>(op), 0);
+        io_uring_sqe_set_data64(sqe, kAsyncCancel);
+        ++in_flight_;
+    }
+}
+
+void Reactor::publish_counts() noexcept {
+    // relaxed: figures for metrics(), no ordering with anything.
+    timers_pending_.store(timers_.size() - stale_, memory_order_relaxed);
+    io_in_flight_.store(uring_in_flight_, memory_order_relaxed);
 }
 
 void Reactor::begin_drain() {
@@ -220,7 +323,7 @@ void Reactor::begin_drain() {
     while (!timers_.empty()) {
         IoOp* op = timers_.pop();
         if (op->try_claim()) publish_op(op, CompletionState::Outcome::cancelled);
-        op->release();
+        drop_timer(op);
     }
     if (wake_armed_) {
         io_uring_sqe* sqe = get_sqe();
@@ -228,11 +331,13 @@ void Reactor::begin_drain() {
         io_uring_sqe_set_data64(sqe, kWakeCancel);
         ++in_flight_;
     }
-    if (uring_in_flight_ > 0) {
-        // Only ops whose tasks are gone can be left; cancel every one (5.19+;
-        // older kernels answer EINVAL and we wait for them to end on their own).
+    // Only ops whose tasks are gone can be left; cancel every one (again,
+    // if a cancel came too early to catch it).
+    for (IoOp* op = flight_head_; op; op = op->flight_next) {
+        // relaxed: the reactor's own reading of it comes later on this thread.
+        op->cancel_posted.store(true, memory_order_relaxed);
         io_uring_sqe* sqe = get_sqe();
-        io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY);
+        io_uring_prep_cancel64(sqe, reinterpret_cast<std::uint64_t>(op), 0);
         io_uring_sqe_set_data64(sqe, kAsyncCancel);
         ++in_flight_;
     }
@@ -272,21 +377,34 @@ void Reactor::run(unsigned index) {
 
     while (true) {
         while (ReactorMsg* msg = queue_.pop()) handle(msg);
+        // acquire: pairs with cancel_waits()'s release (the relaxed load
+        // keeps the common case free of a locked op).
+        if (cancel_requested_.load(memory_order_relaxed) && cancel_requested_.exchange(false, memory_order_acquire))
+            cancel_waits_now();
         // acquire: pairs with stop()'s release.
         if (!draining_ && stop_requested_.load(memory_order_acquire)) begin_drain();
         fire_due_timers();
+        publish_counts();
         if (draining_ && in_flight_ == 0) break;
 
         __kernel_timespec ts{};
         __kernel_timespec* timeout = nullptr;
+        std::int64_t until = kNever;
         if (!timers_.empty()) {
-            ts = to_timespec(timers_.top()->deadline - IoClock::now());
+            auto wake_at = timers_.top_deadline();
+            // With many timers pending, wake a little late so that a stream
+            // of deadlines fires in batches (one io_uring_enter each), as the
+            // kernel's timer slack does; a few timers keep full precision.
+            if (timers_.size() > kSlackFrom) wake_at += kSlack;
+            ts = to_timespec(wake_at - IoClock::now());
             timeout = &ts;
+            until = std::max<std::int64_t>(1, wake_at.time_since_epoch().count());
         }
-        sleeping_.store(true, memory_order_relaxed);
+        sleeping_until_.store(until, memory_order_relaxed);
         // seq_cst fence: pairs with wake()'s; see there.
         fence_seq_cst();
-        bool block = !queue_.maybe_nonempty() && (draining_ || !stop_requested_.load(memory_order_relaxed));
+        bool block = !queue_.maybe_nonempty() && !cancel_requested_.load(memory_order_relaxed) &&
+                     (draining_ || !stop_requested_.load(memory_order_relaxed));
         io_uring_cqe* cqe = nullptr;
         if (block) {
             int r = io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, timeout, nullptr);
@@ -295,7 +413,7 @@ void Reactor::run(unsigned index) {
         } else {
             io_uring_submit_and_get_events(&ring_);
         }
-        sleeping_.store(false, memory_order_relaxed);
+        sleeping_until_.store(0, memory_order_relaxed);
         reap();
     }
     io_uring_queue_exit(&ring_);

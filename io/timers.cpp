@@ -1,4 +1,7 @@
 // Timer ops: making, arming, early resolution, and their CompletionOps.
+#include <new>
+
+#include "corio/detail/frame_allocator.hpp"
 #include "io_completion.hpp"
 #include "reactor.hpp"
 
@@ -6,7 +9,7 @@ namespace corio::detail {
 namespace {
 
 // Task::cancel() reaches a timer through set_waiting_on, and shutdown through
-// the runtime's awaited list: a timer cancels at once (no kernel buffer).
+// its reactor (Reactor::cancel_waits): a timer cancels at once (no kernel buffer).
 bool cancel_op(CompletionState* state) noexcept {
     return resolve_early(static_cast<IoOp*>(state), CompletionState::Outcome::cancelled);
 }
@@ -17,17 +20,18 @@ constexpr CompletionOps kTimerOps{&destroy_op, &cancel_op};
 
 void destroy_op(CompletionState* state) noexcept {
     auto* op = static_cast<IoOp*>(state);
-    untrack_waited(&op->waited);
-    delete op;
+    op->~IoOp();
+    free_frame(op, sizeof(IoOp));
 }
 
 IoOp* new_op(const CompletionOps* ops, IoOp::Kind kind) {
     Reactor* reactor = current_reactor();
-    auto* op = new IoOp;
+    // The frames' per-thread pools: one op per sleep or read, and malloc
+    // would hand its memory back after a burst and fault it in again.
+    auto* op = new (allocate_frame(sizeof(IoOp))) IoOp;
     op->init(ops, 1);
     op->kind = kind;
     op->reactor = reactor;
-    op->waited.state = op;
     op->submit_msg.op = op;
     op->cancel_msg.op = op;
     op->cancel_msg.is_cancel = true;
@@ -36,7 +40,15 @@ IoOp* new_op(const CompletionOps* ops, IoOp::Kind kind) {
 
 void publish_op(IoOp* op, CompletionState::Outcome outcome) noexcept {
     Waiter* list = op->close(outcome);
-    untrack_waited(&op->waited);
+    wake_all(list);
+}
+
+void publish_op_releasing(IoOp* op, CompletionState::Outcome outcome) noexcept {
+    Waiter* list = op->close(outcome);
+    // The op is not touched after the close; dropping our reference before
+    // the wake leaves the last one to the awaiting task, so the op's memory
+    // goes back to the pool of the thread that makes the next one.
+    op->release();
     wake_all(list);
 }
 
@@ -48,7 +60,8 @@ IoOp* make_timer(IoClock::time_point deadline) {
 
 void arm(IoOp* op) noexcept {
     op->retain();  // the reactor's, carried by the message, then the heap
-    op->reactor->post(&op->submit_msg);
+    // Due at its deadline: a reactor asleep until earlier need not wake.
+    op->reactor->post(&op->submit_msg, op->deadline.time_since_epoch().count());
 }
 
 bool resolve_early(IoOp* op, CompletionState::Outcome outcome) noexcept {

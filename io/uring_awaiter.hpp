@@ -30,7 +30,6 @@ public:
         self_->on_suspend();
         waiter_.task = self_;
         waiter_.handle = caller;
-        track_waited(self_->runtime, &op_->waited);
         self_->set_waiting_on(op_);
         arm(op_);
         // Last: from here the op may complete and resume us on another thread.

@@ -57,7 +57,7 @@ enum class Seen { nothing, value, cancelled, timeout, other };
 
 }  // namespace
 
-TEST_CASE("timer heap: deadline order, ties in arming order, O(log n) removal", "[timers]") {
+TEST_CASE("timer heap: deadline order, ties in arming order, bulk removal", "[timers]") {
     using corio::detail::IoOp;
     std::mt19937 rng(7);
     const int n = 10'000;
@@ -69,22 +69,32 @@ TEST_CASE("timer heap: deadline order, ties in arming order, O(log n) removal", 
         ops[i].seq = static_cast<std::uint64_t>(i);
         heap.push(&ops[i]);
     }
-    // Remove every third op, from anywhere in the heap.
-    int removed = 0;
-    for (int i = 0; i < n; i += 3) {
-        heap.remove(&ops[i]);
-        CHECK_FALSE(heap.contains(&ops[i]));
-        ++removed;
-    }
-    CHECK(heap.size() == static_cast<std::size_t>(n - removed));
+    // Take every third op out, from anywhere in the heap (the reactor's
+    // compaction of stale entries), then half of the rest as they come.
+    std::vector<IoOp*> removed;
+    heap.remove_if([](const IoOp* op) { return op->seq % 3 == 0; }, removed);
+    CHECK(removed.size() == static_cast<std::size_t>((n + 2) / 3));
+    for (IoOp* op : removed) CHECK(op->seq % 3 == 0);
+    CHECK(heap.size() == static_cast<std::size_t>(n) - removed.size());
     std::vector<IoOp*> order;
+    for (std::size_t i = 0, half = heap.size() / 2; i < half; ++i) order.push_back(heap.pop());
+    // Arming more meanwhile keeps the order (they land behind equal deadlines).
+    std::vector<IoOp> late(100);
+    for (std::size_t i = 0; i < late.size(); ++i) {
+        late[i].deadline = base + std::chrono::milliseconds(250 + rng() % 250);
+        late[i].seq = static_cast<std::uint64_t>(n) + i;
+        heap.push(&late[i]);
+    }
+    heap.remove_if([](const IoOp*) { return false; }, removed);  // a no-op rebuild keeps the heap valid
     while (!heap.empty()) order.push_back(heap.pop());
-    REQUIRE(order.size() == static_cast<std::size_t>(n - removed));
-    bool sorted = std::is_sorted(order.begin(), order.end(), [](IoOp* a, IoOp* b) {
+    REQUIRE(order.size() == static_cast<std::size_t>(n) - (n + 2) / 3 + late.size());
+    auto before = [](IoOp* a, IoOp* b) {
         return a->deadline < b->deadline || (a->deadline == b->deadline && a->seq < b->seq);
-    });
-    CHECK(sorted);
-    for (IoOp* op : order) CHECK(op->seq % 3 != 0);
+    };
+    const std::size_t half = (static_cast<std::size_t>(n) - (n + 2) / 3) / 2;
+    CHECK(std::is_sorted(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(half), before));
+    CHECK(std::is_sorted(order.begin() + static_cast<std::ptrdiff_t>(half), order.end(), before));
+    for (IoOp* op : order) CHECK((op->seq % 3 != 0 || op->seq >= static_cast<std::uint64_t>(n)));
 }
 
 TEST_CASE("sleep never wakes before its deadline", "[timers]") {
@@ -250,6 +260,51 @@ TEST_CASE("shutdown cancels sleeping tasks at once", "[timers]") {
     CHECK(Clock::now() - t0 < 10s);
     CHECK(unwound == 0);
     CHECK(live == 0);
+}
+
+TEST_CASE("shutdown ends an hour-long sleep promptly, and a sleep begun while unwinding too", "[timers]") {
+    // The reactor cancels its own sleeps when shutdown starts, and again
+    // every 50 ms while tasks unwind: a task that catches the cancellation
+    // and sleeps anew is cancelled again.
+    std::atomic<int> cancels{0};
+    auto stubborn = [&]() -> corio::Coro<void> {
+        try {
+            co_await corio::sleep(1h);
+        } catch (const corio::CancelledError&) {
+            ++cancels;
+        }
+        co_await corio::sleep(1h);
+    };
+    auto main = [&]() -> corio::Coro<int> {
+        corio::spawn(stubborn());
+        co_await corio::sleep(1ms);  // it has armed its sleep by then, most likely
+        co_return 1;
+    };
+    auto t0 = Clock::now();
+    CHECK(run_bounded(main(), {.workers = 2}) == 1);
+    CHECK(Clock::now() - t0 < 5s);  // not the hour, nor the 10 s shutdown timeout
+    CHECK(cancels == 1);
+}
+
+TEST_CASE("an earlier timer wakes a reactor that waits for a later one", "[timers]") {
+    // A timer due after the reactor's planned wake-up does not wake it; one
+    // due before must.
+    auto main = []() -> corio::Coro<Clock::duration> {
+        auto late = corio::spawn(corio::sleep(30s));
+        co_await corio::yield_now();  // let it arm
+        auto t0 = Clock::now();
+        co_await corio::sleep(2ms);
+        auto took = Clock::now() - t0;
+        late.cancel();
+        try {
+            co_await late;
+        } catch (const corio::CancelledError&) {
+        }
+        co_return took;
+    };
+    const auto took = run_bounded(main(), {.workers = 2});
+    CHECK(took >= 2ms);
+    CHECK(took < 10s);
 }
 
 TEST_CASE("several reactor threads", "[timers]") {

@@ -35,8 +35,9 @@ struct IoOp : CompletionState {
 
     Kind kind = Kind::timer;
     bool expired = false;  // timer: true when the deadline passed (not resolved early)
+    // Not in the runtime's list of awaited states (a lock per wait): at
+    // shutdown the reactor cancels its own (Reactor::cancel_waits).
     Reactor* reactor = nullptr;
-    WaitedNode waited;  // known to the runtime, so shutdown can cancel it
     ReactorMsg submit_msg;
     ReactorMsg cancel_msg;
 
@@ -67,7 +68,10 @@ struct IoOp : CompletionState {
     bool cancel_requested = false;  // cancel arrived before the submission
     bool kernel_done = false;       // its CQE has arrived
     std::uint64_t seq = 0;                        // FIFO among equal deadlines
-    std::size_t heap_index = static_cast<std::size_t>(-1);  // position in the timer heap
+    bool in_heap = false;                         // armed in the timer heap
+    bool cancel_seen = false;                     // resolved early, counted as stale there
+    IoOp* flight_prev = nullptr;  // the reactor's list of ops the kernel holds
+    IoOp* flight_next = nullptr;
 };
 
 // A new timer op for the current worker's runtime, holding one reference

@@ -46,7 +46,6 @@ public:
         self_->on_suspend();
         waiter_.task = self_;
         waiter_.handle = caller;
-        track_waited(self_->runtime, &op_->waited);
         self_->set_waiting_on(op_);
         if (race_) race_task();
         arm(op_);
