@@ -8,6 +8,7 @@
 #include <cstring>
 #include <new>
 #include <system_error>
+#include <tuple>
 
 #include "corio/detail/trace.hpp"
 #include "runtime_core.hpp"
@@ -32,6 +33,10 @@ std::uint64_t steady_ns() noexcept {
 }
 
 // How often the flusher looks for full chunks.
+// Named spawn sites' keys: no std::source_location's bits (a user-space
+// pointer) have the top bit set.
+constexpr std::uint64_t kNamedSite = std::uint64_t{1} << 63;
+
 constexpr auto kFlushInterval = 5ms;
 // Ticks to wait before a rate estimate is trusted over the start-up one,
 // and after which it no longer changes.
@@ -42,7 +47,7 @@ constexpr std::uint64_t kFrozenCalibrationNs = 1'000'000'000;
 
 // --- writer -------------------------------------------------------------------
 
-void TraceWriter::record_spawn(std::uint64_t task, const std::source_location& site) noexcept {
+void TraceWriter::record_spawn(std::uint64_t task, std::uint64_t site_key) noexcept {
     if (cursor_ == end_) [[unlikely]] {
         if (!refill()) return;
     }
@@ -52,8 +57,7 @@ void TraceWriter::record_spawn(std::uint64_t task, const std::source_location& s
     // between their stamped neighbours, which are at most 7 spawns away.
     const auto slot = static_cast<std::size_t>(cursor_ - chunk_->events);
     const std::uint64_t ticks = (slot % 8 == 0 || cursor_ + 1 == end_) ? trace_ticks() & kTickMask : kUnstamped;
-    *cursor_++ = RawEvent{(std::uint64_t(trace::EventKind::spawn) << kKindShift) | ticks, task,
-                          std::bit_cast<std::uint64_t>(site)};
+    *cursor_++ = RawEvent{(std::uint64_t(trace::EventKind::spawn) << kKindShift) | ticks, task, site_key};
 }
 
 bool TraceWriter::refill() noexcept {
@@ -221,15 +225,29 @@ void TraceRecorder::write_track(std::uint32_t track) {
     write_record(trace::RecordType::track, &record, sizeof record, info.name);
 }
 
-std::uint32_t TraceRecorder::site_id(std::uint64_t bits) {
-    auto [it, fresh] = sites_.try_emplace(bits, static_cast<std::uint32_t>(sites_.size() + 1));
+std::uint64_t TraceRecorder::named_site(std::uint64_t site_bits, const std::string& name) {
+    std::lock_guard lock(names_mutex_);
+    auto [it, fresh] = named_keys_.try_emplace({site_bits, name}, kNamedSite | named_keys_.size());
+    if (fresh) named_sites_.emplace(it->second, std::make_pair(site_bits, name));
+    return it->second;
+}
+
+std::uint32_t TraceRecorder::site_id(std::uint64_t key) {
+    auto [it, fresh] = sites_.try_emplace(key, static_cast<std::uint32_t>(sites_.size() + 1));
     if (fresh) {
+        std::uint64_t bits = key;
+        std::string name;
+        if (key & kNamedSite) {
+            std::lock_guard lock(names_mutex_);
+            auto named = named_sites_.find(key);
+            if (named != named_sites_.end()) std::tie(bits, name) = named->second;
+        }
         auto site = std::bit_cast<std::source_location>(bits);
         std::string file = site.file_name() ? site.file_name() : "";
         std::string function = site.function_name() ? site.function_name() : "";
         trace::SiteRecord record{it->second, site.line(), static_cast<std::uint32_t>(file.size()),
-                                 static_cast<std::uint32_t>(function.size()), 0, 0};
-        write_record(trace::RecordType::site, &record, sizeof record, file + function);
+                                 static_cast<std::uint32_t>(function.size()), static_cast<std::uint32_t>(name.size()), 0};
+        write_record(trace::RecordType::site, &record, sizeof record, file + function + name);
     }
     return it->second;
 }

@@ -17,6 +17,7 @@
 #include <source_location>
 #include <string>
 #include <thread>
+#include <map>
 #include <unordered_map>
 #include <vector>
 
@@ -76,7 +77,8 @@ public:
     void record(trace::EventKind kind, std::uint64_t task, std::uint32_t a, std::uint16_t b) noexcept {
         record(kind, task, std::uint64_t{a} | std::uint64_t{b} << 32);
     }
-    void record_spawn(std::uint64_t task, const std::source_location& site) noexcept;
+    // site_key: a std::source_location's bits, or TraceRecorder::named_site's key.
+    void record_spawn(std::uint64_t task, std::uint64_t site_key) noexcept;
 
     // Hands the partly filled chunk to the flusher (the thread is ending,
     // or the recorder closes after every recording thread has stopped).
@@ -107,6 +109,9 @@ public:
 
     // A writer for a new track; it lives as long as the recorder.
     TraceWriter* add_track(trace::TrackKind kind, unsigned index, std::string name);
+    // The site key of a named task's spawn (any thread; takes a lock, so
+    // only named tasks pay it): the flusher writes a site record with the name.
+    std::uint64_t named_site(std::uint64_t site_bits, const std::string& name);
     // For threads with no writer of their own (main, plain std::threads):
     // one shared "external" track behind a mutex.
     void record_external(trace::EventKind kind, std::uint64_t task, std::uint64_t arg) noexcept;
@@ -157,6 +162,9 @@ private:
 
     // The flusher's own state.
     std::unordered_map<std::uint64_t, std::uint32_t> sites_;
+    std::mutex names_mutex_;
+    std::map<std::pair<std::uint64_t, std::string>, std::uint64_t> named_keys_;
+    std::unordered_map<std::uint64_t, std::pair<std::uint64_t, std::string>> named_sites_;  // key -> site, name
     std::vector<trace::Event> converted_;
     std::uint64_t tick0_ = 0;
     std::uint64_t ns0_ = 0;

@@ -30,13 +30,12 @@ inline std::uint64_t next_random(std::uint64_t& state) noexcept {  // xorshift64
 }
 
 // Spawns and wakes from threads that have no writer of their own.
-void trace_foreign_spawn(RuntimeCore& rt, TaskHeader* task, const std::source_location& where) noexcept {
+void trace_foreign_spawn(RuntimeCore& rt, TaskHeader* task, std::uint64_t site_key) noexcept {
     auto id = reinterpret_cast<std::uintptr_t>(task);
     if (TraceWriter* writer = thread_trace_writer())
-        writer->record_spawn(id, where);
-    else {
-        rt.trace->record_external(trace::EventKind::spawn, id, std::bit_cast<std::uint64_t>(where));
-    }
+        writer->record_spawn(id, site_key);
+    else
+        rt.trace->record_external(trace::EventKind::spawn, id, site_key);
 }
 
 void trace_wake(RuntimeCore& rt, Worker* w, TaskHeader* task) noexcept {
@@ -269,7 +268,7 @@ void Worker::push_local(TaskHeader* task) {
 
 // --- the calls from the coroutine types ------------------------------------
 
-void start_task(TaskHeader* task, RuntimeCore* rt, const std::source_location& where) {
+void start_task(TaskHeader* task, RuntimeCore* rt, const std::source_location& where, std::string* name) {
     Worker* w = this_worker;
     if (!rt) {
         if (!w)
@@ -282,18 +281,23 @@ void start_task(TaskHeader* task, RuntimeCore* rt, const std::source_location& w
         throw InvalidStateError("spawn on a corio runtime that has shut down");
     task->runtime = rt;
     task->spawn_site = where;
+    std::uint64_t site_key = std::bit_cast<std::uint64_t>(where);
+    if (name) [[unlikely]] {
+        if (rt->trace) site_key = rt->trace->named_site(site_key, *name);
+        rt->registry.link(task, name);
+    }
     // Tasks born during shutdown are the unwinding's own helpers: not cancelled.
     if (rt->closing.load(memory_order_relaxed)) task->mark_shutdown_seen();
     if (w && &w->runtime == rt) {
         w->spawned.store(w->spawned.load(memory_order_relaxed) + 1, memory_order_release);
         if (w->trace) [[unlikely]]
-            w->trace->record_spawn(reinterpret_cast<std::uintptr_t>(task), where);
+            w->trace->record_spawn(reinterpret_cast<std::uintptr_t>(task), site_key);
         w->push_local(task);
         rt->wake_one_if_needed();
     } else {
         rt->foreign_spawned.fetch_add(1, memory_order_release);
         if (rt->trace) [[unlikely]]
-            trace_foreign_spawn(*rt, task, where);
+            trace_foreign_spawn(*rt, task, site_key);
         rt->inject(task);
     }
 }

@@ -100,6 +100,24 @@ TEST_CASE("a traced runtime writes every spawn and poll, read back exactly", "[t
     for (auto& [id, file] : t.site_files) CHECK(file.find("test_trace_recorder.cpp") != std::string::npos);
 }
 
+TEST_CASE("a named task's spawn carries its name into the trace", "[trace]") {
+    const std::string path = temp_trace_path("named");
+    corio_test::bounded([&] {
+        corio::Runtime rt(corio::Options{.workers = 1, .trace_path = path});
+        rt.block_on([]() -> corio::Coro<void> {
+            co_await corio::create_task([]() -> corio::Coro<void> { co_return; }(), "alpha");
+            co_await corio::create_task([]() -> corio::Coro<void> { co_return; }(), "beta");
+            co_await corio::spawn([]() -> corio::Coro<void> { co_return; }());
+        }());
+    });
+    ReadTrace t = read_trace(path);
+    std::filesystem::remove(path);
+    std::multiset<std::string> spawned_names;
+    for (auto& [track, e] : t.events)
+        if (e.kind == tr::EventKind::spawn) spawned_names.insert(t.site_names.at(e.a));
+    CHECK(spawned_names == std::multiset<std::string>{"", "", "alpha", "beta"});  // main and the unnamed one
+}
+
 TEST_CASE("runtimes of one process tracing to one path write PATH, PATH.1, ...", "[trace]") {
     const std::string path = temp_trace_path("numbered");
     std::string first, second;

@@ -24,6 +24,7 @@ struct ReadTrace {
     std::map<std::uint32_t, tr::TrackRecord> tracks;
     std::map<std::uint32_t, std::string> site_files;
     std::map<std::uint32_t, std::uint32_t> site_lines;
+    std::map<std::uint32_t, std::string> site_names;  // named tasks' sites
     std::vector<std::pair<std::uint32_t, tr::Event>> events;  // track, event
     std::uint64_t dropped = 0;
     bool ended = false;
@@ -64,6 +65,7 @@ inline ReadTrace read_trace(const std::string& path) {
             REQUIRE(rh.size == sizeof r + r.file_size + r.function_size + r.name_size);
             t.site_files[r.site] = std::string(p + sizeof r, r.file_size);
             t.site_lines[r.site] = r.line;
+            t.site_names[r.site] = std::string(p + sizeof r + r.file_size + r.function_size, r.name_size);
             break;
         }
         case tr::RecordType::events: {

@@ -99,7 +99,7 @@ struct TaskAwaiter {
 };
 
 template <class T>
-Task<T> start(Coro<T>&& coro, RuntimeCore* runtime, const std::source_location& where);
+Task<T> start(Coro<T>&& coro, RuntimeCore* runtime, const std::source_location& where, std::string* name = nullptr);
 
 class TaskHandleBase;
 // Lets the runtime reach a handle's shared state without widening Task's API.
@@ -214,14 +214,14 @@ public:
 
 private:
     template <class U>
-    friend Task<U> detail::start(Coro<U>&&, detail::RuntimeCore*, const std::source_location&);
+    friend Task<U> detail::start(Coro<U>&&, detail::RuntimeCore*, const std::source_location&, std::string*);
     explicit Task(detail::TaskHeader* adopted) noexcept : TaskHandleBase(adopted) {}
 };
 
 namespace detail {
 
 template <class T>
-Task<T> start(Coro<T>&& coro, RuntimeCore* runtime, const std::source_location& where) {
+Task<T> start(Coro<T>&& coro, RuntimeCore* runtime, const std::source_location& where, std::string* name) {
     if (!coro.valid()) throw InvalidStateError("spawn of an empty corio::Coro (moved from or already spawned)");
     auto handle = coro.release();
     Promise<T>& p = handle.promise();
@@ -231,7 +231,7 @@ Task<T> start(Coro<T>&& coro, RuntimeCore* runtime, const std::source_location& 
     p.joined_by = nullptr;
     p.init(&TaskOps<T>::ops, 2);  // the task's own reference and the handle's
     try {
-        start_task(&p, runtime, where);
+        start_task(&p, runtime, where, name);
     } catch (...) {
         handle.destroy();
         throw;
@@ -249,16 +249,18 @@ template <class T>
 inline constexpr bool is_task<Task<T>> = true;
 
 template <class A>
-auto spawn_on(RuntimeCore* runtime, A&& awaitable, const std::source_location& where) {
+auto spawn_on(RuntimeCore* runtime, A&& awaitable, const std::source_location& where, std::string* name = nullptr) {
     using D = std::remove_cvref_t<A>;
     if constexpr (is_coro<D>) {
         static_assert(std::is_rvalue_reference_v<A&&>, "spawn takes a Coro by value: spawn(f()) or spawn(std::move(c))");
-        return start(std::move(awaitable), runtime, where);
+        return start(std::move(awaitable), runtime, where, name);
     } else if constexpr (is_task<D>) {
-        return D(awaitable);  // ensure_future of a task is the task itself
+        D task(awaitable);  // ensure_future of a task is the task itself
+        if (name) task.set_name(std::move(*name));
+        return task;
     } else {
         static_assert(Awaitable<A>, "corio::spawn takes a corio::Coro or an awaitable");
-        return start(await_into_coro<D>(std::forward<A>(awaitable)), runtime, where);
+        return start(await_into_coro<D>(std::forward<A>(awaitable)), runtime, where, name);
     }
 }
 
@@ -280,9 +282,7 @@ auto create_task(A&& awaitable, std::source_location where = std::source_locatio
 // create_task(coro, name=...): the name shows in all_tasks() and the trace.
 template <class A>
 auto create_task(A&& awaitable, std::string name, std::source_location where = std::source_location::current()) {
-    auto task = detail::spawn_on(nullptr, std::forward<A>(awaitable), where);
-    task.set_name(std::move(name));
-    return task;
+    return detail::spawn_on(nullptr, std::forward<A>(awaitable), where, &name);
 }
 
 namespace detail {

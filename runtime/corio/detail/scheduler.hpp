@@ -40,8 +40,10 @@ inline std::coroutine_handle<> transfer(std::coroutine_handle<> to) noexcept {
 
 // --- scheduling --------------------------------------------------------------
 // Makes a new task runnable on `runtime` (nullptr: the current worker's
-// runtime; throws InvalidStateError when there is none).
-void start_task(TaskHeader* task, RuntimeCore* runtime, const std::source_location& where);
+// runtime; throws InvalidStateError when there is none). A `name`, if
+// given, is moved into the task's registry entry before it can run.
+void start_task(TaskHeader* task, RuntimeCore* runtime, const std::source_location& where,
+                std::string* name = nullptr);
 
 // Makes a suspended task runnable again, resuming at `at`.
 void schedule(TaskHeader* task, std::coroutine_handle<> at) noexcept;
