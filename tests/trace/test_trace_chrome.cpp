@@ -52,7 +52,7 @@ TEST_CASE("chrome JSON has a named track per thread, poll slices and flows") {
     REQUIRE(polls.size() == 6);
     std::multiset<std::string> names;
     for (const Json* p : polls) names.insert(p->str("name"));
-    CHECK(names.count("alpha a.cpp:10") == 4);
+    CHECK(names.count("a.cpp:10 in alpha") == 4);
     CHECK(names.count("beta-task") == 2);
     // The 800 us poll of task 3 on worker 1, starting at 6.12 us.
     bool found = false;

@@ -83,8 +83,8 @@ TEST_CASE("summary figures of the known-answer trace") {
     CHECK_THAT(text, Contains("2 workers, 3 tracks"));
     CHECK_THAT(text, Contains(" 21.0%"));
     CHECK_THAT(text, Contains(" 40.0%"));  // worker 0 parked
-    CHECK_THAT(text, Contains("src/app/b.cpp:20 beta() [beta-task]"));
-    CHECK_THAT(text, Contains("src/app/a.cpp:10 corio::Task<void> alpha(int)"));
+    CHECK_THAT(text, Contains("spawned at src/app/b.cpp:20 in beta() [beta-task]"));
+    CHECK_THAT(text, Contains("spawned at src/app/a.cpp:10 in corio::Task<void> alpha(int)"));
     CHECK_THAT(text, Contains("STILL RUNNING"));
     CHECK_THAT(text, Contains("p50 4.00 \xC2\xB5s, p99 10.2 \xC2\xB5s"));
     CHECK_THAT(text, Contains("1 submitted, 1 completed (1 with errors)"));
@@ -144,4 +144,27 @@ TEST_CASE("durations and site labels read well") {
     CHECK(tidy_function("void S::run(S::run(int)::_ZN1S3runEi.Frame*)") == "S::run(int)");
     CHECK(tidy_function("int main()") == "int main()");
     CHECK(tidy_function("(::_Z.Frame*)") == "(::_Z.Frame*)");
+}
+
+TEST_CASE("blocking-pool threads are summed in one line, not one row each") {
+    using K = corio::trace::EventKind;
+    TraceBuilder b(1);
+    b.track(0, corio::trace::TrackKind::worker, 0, "")
+        .track(7, corio::trace::TrackKind::blocking, 0, "")
+        .track(8, corio::trace::TrackKind::blocking, 1, "");
+    b.events(7, {ev(100, K::blocking_begin, 1), ev(2100, K::blocking_end, 1), ev(3000, K::blocking_begin, 3)});
+    b.events(8, {ev(200, K::blocking_begin, 2), ev(1200, K::blocking_end, 2)});
+    b.events(0, {ev(0, K::poll_begin, 5), ev(50, K::poll_end, 5, 0, 1)});
+    b.end(4000);
+    MemorySource src(b.bytes);
+    const Trace t = read_index(src);
+    const Summary s = summarize(t, src);
+    CHECK(s.tracks[1].blocking_calls == 2);           // the one still running at the end counts
+    CHECK(s.tracks[1].blocking_ns == 2000 + 1000);    // ... until the trace's end
+    CHECK(s.tracks[2].blocking_ns == 1000);
+    std::ostringstream out;
+    print_summary(out, "b.trace", t, s);
+    CHECK_THAT(out.str(), Contains("blocking pool: 3 calls on 2 threads, 4.00 \xC2\xB5s in total"));
+    CHECK_THAT(out.str(), !Contains("blocking 0 "));
+    CHECK_THAT(out.str(), Contains("worker 0 "));
 }

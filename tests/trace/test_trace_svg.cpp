@@ -48,11 +48,11 @@ TEST_CASE("svg of the known-answer trace") {
     CHECK_THAT(svg, Contains("worker 1 (90% busy)"));
     CHECK_THAT(svg, Contains("external (0% busy)"));
     // Legend: site 1 took 1100000 of the 1110500 ns of polls.
-    CHECK_THAT(svg, Contains("99.1%  1.10 ms  src/app/a.cpp:10 corio::Task&lt;void&gt; alpha(int)"));
-    CHECK_THAT(svg, Contains("src/app/b.cpp:20 beta() [beta-task]"));
+    CHECK_THAT(svg, Contains("99.1%  1.10 ms  src/app/a.cpp:10 in corio::Task&lt;void&gt; alpha(int)"));
+    CHECK_THAT(svg, Contains("src/app/b.cpp:20 in beta() [beta-task]"));
     CHECK_THAT(svg, Contains("url(#parked)"));
     CHECK_THAT(svg, Contains(">500 \xC2\xB5s</text>"));  // an axis label
-    CHECK_THAT(svg, Contains("<title>alpha a.cpp:10</title>"));
+    CHECK_THAT(svg, Contains("<title>a.cpp:10 in alpha</title>"));
 }
 
 TEST_CASE("svg stays small for many short polls") {
@@ -85,4 +85,18 @@ TEST_CASE("svg of an empty or cut-short trace is still a picture") {
     const std::string svg = svg_of(cut);
     CHECK(well_formed(svg));
     CHECK_THAT(svg, Contains("truncated:"));
+}
+
+TEST_CASE("svg draws blocking-pool calls on their threads' lanes") {
+    using K = corio::trace::EventKind;
+    TraceBuilder b(1);
+    b.track(0, corio::trace::TrackKind::worker, 0, "").track(4, corio::trace::TrackKind::blocking, 0, "");
+    b.events(4, {ev(1000, K::blocking_begin, 1), ev(3000, K::blocking_end, 1)});
+    b.events(0, {ev(0, K::poll_begin, 5), ev(100, K::poll_end, 5, 0, 1)});
+    b.end(4000);
+    const std::string svg = svg_of(b.bytes, 400);
+    CHECK(well_formed(svg));
+    CHECK_THAT(svg, Contains("blocking 0 (50% busy)"));
+    CHECK_THAT(svg, Contains("fill=\"#56606b\""));
+    CHECK_THAT(svg, Contains("blocking-pool call"));
 }

@@ -149,6 +149,8 @@ void print_summary(std::ostream& out, const std::string& path, const Trace& trac
     out << "\n" << pad("track", 18) << "   busy      polls      tasks  steals (tasks taken)   parks  parked\n";
     for (std::size_t i = 0; i < trace.tracks.size(); ++i) {
         const TrackSummary& t = s.tracks[i];
+        // Blocking-pool threads run no polls: the "blocking pool" line below covers them.
+        if (trace.tracks[i].kind == TrackKind::blocking) continue;
         if (trace.tracks[i].events == 0 && trace.tracks[i].dropped == 0) continue;
         char buf[160];
         std::snprintf(buf, sizeof buf, " %s %10llu %10llu  %6llu (%llu)", percent(t.busy_ns, s.span_ns).c_str(),
@@ -190,7 +192,7 @@ void print_summary(std::ostream& out, const std::string& path, const Trace& trac
         out << head << pad(duration_text(p.end - p.begin), 9) << " on " << printable(trace.track_label(p.slot))
             << " at " << seconds(p.begin) << ", task " << p.task
             << (p.running_at_end ? "  STILL RUNNING when the trace ended" : "") << "\n"
-            << "       " << printable(site_label(trace, p.site)) << "\n";
+            << "       spawned at " << printable(site_label(trace, p.site)) << "\n";
     }
 
     out << "\n";
@@ -207,9 +209,15 @@ void print_summary(std::ostream& out, const std::string& path, const Trace& trac
             << " with errors)\n";
     if (s.timer_fires) print_quantiles(out, ("timers: " + std::to_string(s.timer_fires) + " fired, lateness ").c_str(),
                                        s.timer_lateness);
-    std::uint64_t calls = 0, blocked = 0;
-    for (const TrackSummary& t : s.tracks) calls += t.blocking_calls, blocked += t.blocking_ns;
-    if (calls) out << "blocking pool: " << calls << " calls, " << duration_text(blocked) << " in total\n";
+    std::uint64_t calls = 0, blocked = 0, threads = 0;
+    for (std::size_t i = 0; i < s.tracks.size(); ++i) {
+        calls += s.tracks[i].blocking_calls;
+        blocked += s.tracks[i].blocking_ns;
+        threads += trace.tracks[i].kind == TrackKind::blocking;
+    }
+    if (calls || threads)
+        out << "blocking pool: " << calls << " calls on " << threads << " threads, " << duration_text(blocked)
+            << " in total\n";
     out << "dropped: " << trace.dropped << " events";
     if (trace.end && trace.end->dropped != trace.dropped)
         out << " in dropped records, " << trace.end->dropped << " by the end record";

@@ -22,12 +22,13 @@ constexpr const char* kPalette[] = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", 
                                     "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#17becf"};
 constexpr std::size_t kColours = std::size(kPalette);
 constexpr const char* kOther = "#b4bac2";
+constexpr const char* kBlocking = "#56606b";
 
 struct Lane {
     std::uint32_t slot;
-    std::vector<std::uint64_t> busy, site_ns, parked;
+    std::vector<std::uint64_t> busy, site_ns, parked, blocking;
     std::vector<std::uint32_t> site;
-    std::uint64_t busy_total = 0;
+    std::uint64_t busy_total = 0;  // polls and blocking-pool calls
 };
 
 class SvgBinner final : public TimelineVisitor {
@@ -43,6 +44,7 @@ public:
             lane.busy.assign(width, 0);
             lane.site_ns.assign(width, 0);
             lane.parked.assign(width, 0);
+            lane.blocking.assign(width, 0);
             lane.site.assign(width, 0);
             lanes_.push_back(std::move(lane));
         }
@@ -75,6 +77,15 @@ public:
         spread(begin, end, [&](std::size_t c, std::uint64_t ns) { lane.parked[c] += ns; });
     }
 
+    void blocking(std::uint32_t slot, std::uint64_t, std::uint64_t begin, std::uint64_t end) override {
+        const int l = lane_of_[slot];
+        if (l < 0) return;
+        Lane& lane = lanes_[static_cast<std::size_t>(l)];
+        lane.busy_total += end - begin;
+        any_blocking_ = true;
+        spread(begin, end, [&](std::size_t c, std::uint64_t ns) { lane.blocking[c] += ns; });
+    }
+
     void render(std::string& o, const std::string& title, const TimelineStats& stats) {
         // The sites that get colours: the most poll time first.
         std::vector<std::pair<std::uint64_t, std::uint32_t>> top;
@@ -95,7 +106,7 @@ public:
         const unsigned lanes_h = static_cast<unsigned>(lanes_.size()) * (kLane + kLaneGap);
         const unsigned axis_y = kTop + lanes_h + 4;
         const unsigned legend_y = axis_y + 40;
-        const unsigned legend_rows = static_cast<unsigned>(top.size()) + 2;
+        const unsigned legend_rows = static_cast<unsigned>(top.size()) + 2 + (any_blocking_ ? 1 : 0);
         const unsigned total_w = kLeft + width_ + kRight;
         const unsigned total_h = legend_y + legend_rows * 18 + 16;
 
@@ -155,6 +166,15 @@ public:
                 const auto level = static_cast<unsigned>(std::min<std::uint64_t>(4, (lane.busy[c] * 4 + col_ns_ - 1) / col_ns_));
                 return level + 8 * (colour_index(lane.site[c]) + 1);
             };
+            // Blocking-pool calls: one colour, paler when they fill less of a column.
+            runs(lane.blocking, [&](std::size_t c) -> unsigned {
+                     return lane.blocking[c] == 0 ? 0u
+                         : static_cast<unsigned>(std::min<std::uint64_t>(4, (lane.blocking[c] * 4 + col_ns_ - 1) / col_ns_));
+                 },
+                 [&](std::size_t c0, std::size_t c1, unsigned level) {
+                     rect(o, kLeft + static_cast<unsigned>(c0), y + 1, static_cast<unsigned>(c1 - c0), kLane - 2, kBlocking,
+                          0.25 * level);
+                 });
             runs(lane.busy, key, [&](std::size_t c0, std::size_t c1, unsigned k) {
                 const unsigned level = k % 8;
                 const std::uint32_t site = lane.site[c0];
@@ -182,6 +202,11 @@ public:
         y += 18;
         rect(o, 10, y - 10, 12, 12, kOther, 1.0);
         o += "<text x=\"28\" y=\"" + std::to_string(y) + "\">other sites</text>\n";
+        if (any_blocking_) {
+            y += 18;
+            rect(o, 10, y - 10, 12, 12, kBlocking, 1.0);
+            o += "<text x=\"28\" y=\"" + std::to_string(y) + "\">blocking-pool call (to_thread)</text>\n";
+        }
         y += 18;
         rect(o, 10, y - 10, 12, 12, "url(#parked)", 1.0);
         o += "<text x=\"28\" y=\"" + std::to_string(y) + "\">parked (worker asleep)</text>\n";
@@ -270,6 +295,7 @@ private:
     std::size_t hidden_ = 0;
     std::unordered_map<std::uint32_t, std::uint64_t> site_ns_;
     std::uint64_t total_poll_ns_ = 0;
+    bool any_blocking_ = false;
 };
 
 }  // namespace

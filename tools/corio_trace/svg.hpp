@@ -1,6 +1,7 @@
 // `corio-trace svg`: a self-contained SVG timeline a person can open in any
-// browser: a lane per track, polls coloured by spawn site, parked spans
-// hatched, a time axis and a legend of the sites that took the most time.
+// browser: a lane per track, polls coloured by spawn site, blocking-pool
+// calls in grey, parked spans hatched, a time axis and a legend of the sites
+// that took the most time.
 // Slices are binned per pixel column and runs of alike columns merged, so the
 // file stays small (bounded by lanes x width) however long the trace is.
 #pragma once

@@ -113,7 +113,8 @@ std::string short_function(std::string_view f) {
 std::string site_label(const Trace& trace, std::uint32_t id) {
     const Site* site = trace.site(id);
     if (site == nullptr) return "unknown site";
-    std::string label = site->file + ":" + std::to_string(site->line) + " " + tidy_function(site->function);
+    // The function is the spawner's: where the spawn call was written.
+    std::string label = site->file + ":" + std::to_string(site->line) + " in " + tidy_function(site->function);
     if (!site->name.empty()) label += " [" + site->name + "]";
     return label;
 }
@@ -124,7 +125,7 @@ std::string site_short_label(const Trace& trace, std::uint32_t id) {
     if (!site->name.empty()) return site->name;
     std::string fn = short_function(tidy_function(site->function));
     std::string where = std::string(basename(site->file)) + ":" + std::to_string(site->line);
-    return fn.empty() ? where : fn + " " + where;
+    return fn.empty() ? where : where + " in " + fn;
 }
 
 void append_json_string(std::string& out, std::string_view s) {

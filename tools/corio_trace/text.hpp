@@ -15,10 +15,11 @@ namespace corio::trace_tool {
 // "812 ns", "1.50 µs", "12.3 ms", "1.23 s".
 std::string duration_text(std::uint64_t ns);
 
-// "file:line function [name]", or "unknown site" for site 0 / a missing record.
+// "file:line in function [name]" (the function that made the spawn call), or
+// "unknown site" for site 0 and ids with no site record.
 std::string site_label(const Trace& trace, std::uint32_t site);
-// Short form for slices and legends: the task's name if it has one, else
-// "function file.cpp:line" with the return type, parameters and directories cut.
+// Short form for slices: the task's name if it has one, else
+// "file.cpp:line in function" with directories, return type and parameters cut.
 std::string site_short_label(const Trace& trace, std::uint32_t site);
 std::string short_function(std::string_view function);
 // GCC names a coroutine's body "void ns::f(ns::f(int)::_Z...Frame*)" (the
