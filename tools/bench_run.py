@@ -203,7 +203,7 @@ def trace_on_pass(binary, names, quick, out_dir, env, progress):
     pairs = 1 if quick else 5
     per_run = (["--benchmark_repetitions=1", "--benchmark_min_time=0.05", "--benchmark_min_warmup_time=0.02"]
                if quick else
-               ["--benchmark_repetitions=1", "--benchmark_min_time=0.5", "--benchmark_min_warmup_time=0.1"])
+               ["--benchmark_repetitions=1", "--benchmark_min_time=0.3", "--benchmark_min_warmup_time=0.1"])
     shutil.rmtree(out_dir, ignore_errors=True)
     # Every runtime of a traced run writes a trace (PATH, PATH.1, ...), up
     # to hundreds of MB for W5: only their cost is wanted, so a janitor
@@ -358,8 +358,11 @@ def main(argv):
         # The warm-up keeps first-touch costs (allocator pools, page faults)
         # out of the measured runs: oneTBB's first W1 iteration in a process
         # takes 15x its steady time.
+        # 0.3 s per repetition: W5/W6 still run 5 to 10 iterations in each,
+        # and the whole suite (W7's wrk runs take over a minute) stays within
+        # 5 minutes on 2 cores.
         gb_args = ["--benchmark_repetitions=5", "--benchmark_report_aggregates_only=true",
-                   "--benchmark_min_time=0.5", "--benchmark_min_warmup_time=0.1"]
+                   "--benchmark_min_time=0.3", "--benchmark_min_warmup_time=0.1"]
     load = os.getloadavg()[0]
     counts = sorted({int(m.group(1)) for n in names for m in [re.search(r"/workers:(\d+)", n)] if m})
     say(f"bench: {len(names)} benchmarks at workers {','.join(map(str, counts)) or '-'} "
