@@ -33,8 +33,15 @@ public:
     template <class P>
     std::coroutine_handle<> await_suspend(std::coroutine_handle<P> caller) {
         self_ = owner_of(caller);
-        if (relative_) deadline_ = IoClock::now() + delay_;
-        if (!race_ && deadline_ <= IoClock::now()) {
+        // One clock read: a positive delay puts the deadline in the future.
+        bool passed;
+        if (relative_) {
+            passed = delay_ <= IoClock::duration::zero();
+            deadline_ = IoClock::now() + delay_;
+        } else {
+            passed = deadline_ <= IoClock::now();
+        }
+        if (!race_ && passed) {
             // asyncio.sleep(0): give the other tasks a turn, no timer.
             self_->on_suspend();
             yield_task(self_, caller);
