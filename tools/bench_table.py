@@ -37,7 +37,7 @@ from collections import defaultdict
 ALL_WORKLOADS = ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8"]
 TIME_TO_MS = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1e3}
 # Implementations that are a workload's baseline rather than rows of their own.
-BASELINE_NAMES = {"tbb": "oneTBB", "epoll": "epoll"}
+BASELINE_NAMES = {"tbb": "oneTBB", "epoll": "epoll", "pread": "pread"}
 TRACE_LIMIT = 1.15
 
 
@@ -93,7 +93,8 @@ def figure_of(entry):
 
 
 def parse_name(run_name):
-    """'W1_spawn_many/corio/workers:2/real_time' -> ('W1', 'spawn_many', 'corio', 2).
+    """'W1_spawn_many/corio/workers:2/real_time' -> ('W1', 'spawn_many', 'corio', 2);
+    workers is None when the name has no workers/threads argument.
 
     The workload id is the part before the first '_' (W1 ... W8, File, Lock);
     arguments other than workers/threads join the name ('File_read/corio/
@@ -103,7 +104,7 @@ def parse_name(run_name):
     if len(parts) < 2 or "_" not in parts[0]:
         return None
     wid, name = parts[0].split("_", 1)
-    impl, workers, extra = parts[1], 1, []
+    impl, workers, extra = parts[1], None, []  # None: no worker count (serial, File_read)
     for p in parts[2:]:
         if p in ("real_time", "manual_time", "process_time") or p.startswith(("repeats:", "min_time:", "min_warmup_time:", "iterations:")):
             continue
@@ -292,8 +293,6 @@ class Results:
         r["text"] = f"ERROR: {r['error']}" if r["error"] else (f.text() if f else "-")
         if impl != "corio":
             r["workload"] += f" ({BASELINE_NAMES.get(impl, impl)})"
-        if impl == "serial":
-            r["workers"] = None  # one thread, no runtime
         if impl != "serial" and f is not None:
             r["speedup_vs_1w"] = self.speedup(wid, name, impl, n)
         if impl == "corio" and base:
