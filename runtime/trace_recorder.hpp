@@ -80,6 +80,17 @@ public:
     // site_key: a std::source_location's bits, or TraceRecorder::named_site's key.
     void record_spawn(std::uint64_t task, std::uint64_t site_key) noexcept;
 
+    // The join fast path runs a task that never started inside its
+    // parent's poll, where it leaves no events of its own: its spawn, when
+    // it is still the last event here (the common case: fork-join), is
+    // taken back, so a traced fib or skynet records only the tasks that
+    // really went through the scheduler.
+    void retract_spawn(std::uint64_t task) noexcept {
+        if (cursor_ != nullptr && cursor_ != chunk_->events && cursor_[-1].task == task &&
+            (cursor_[-1].stamp >> kKindShift) == std::uint64_t(trace::EventKind::spawn))
+            --cursor_;
+    }
+
     // Hands the partly filled chunk to the flusher (the thread is ending,
     // or the recorder closes after every recording thread has stopped).
     void flush() noexcept;

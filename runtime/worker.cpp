@@ -328,7 +328,10 @@ void yield_task(TaskHeader* task, std::coroutine_handle<> at) noexcept {
 
 bool take_for_inline(TaskHeader* child) noexcept {
     Worker* w = this_worker;
-    return w && w->deque.pop_if(child);
+    if (!w || !w->deque.pop_if(child)) return false;
+    if (w->trace) [[unlikely]]
+        w->trace->retract_spawn(reinterpret_cast<std::uintptr_t>(child));
+    return true;
 }
 
 bool take_budget() noexcept {

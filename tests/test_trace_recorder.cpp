@@ -105,9 +105,13 @@ TEST_CASE("a named task's spawn carries its name into the trace", "[trace]") {
     corio_test::bounded([&] {
         corio::Runtime rt(corio::Options{.workers = 1, .trace_path = path});
         rt.block_on([]() -> corio::Coro<void> {
-            co_await corio::create_task([]() -> corio::Coro<void> { co_return; }(), "alpha");
-            co_await corio::create_task([]() -> corio::Coro<void> { co_return; }(), "beta");
-            co_await corio::spawn([]() -> corio::Coro<void> { co_return; }());
+            auto a = corio::create_task([]() -> corio::Coro<void> { co_return; }(), "alpha");
+            auto b = corio::create_task([]() -> corio::Coro<void> { co_return; }(), "beta");
+            auto c = corio::spawn([]() -> corio::Coro<void> { co_return; }());
+            co_await corio::yield_now();  // one worker: they run now, as their own polls
+            co_await a;
+            co_await b;
+            co_await c;
         }());
     });
     ReadTrace t = read_trace(path);
@@ -116,6 +120,25 @@ TEST_CASE("a named task's spawn carries its name into the trace", "[trace]") {
     for (auto& [track, e] : t.events)
         if (e.kind == tr::EventKind::spawn) spawned_names.insert(t.site_names.at(e.a));
     CHECK(spawned_names == std::multiset<std::string>{"", "", "alpha", "beta"});  // main and the unnamed one
+}
+
+TEST_CASE("a child its parent joins before it ever ran leaves no events (fork-join stays cheap to trace)", "[trace]") {
+    const std::string path = temp_trace_path("inline");
+    corio_test::bounded([&] {
+        corio::Runtime rt(corio::Options{.workers = 1, .trace_path = path});
+        rt.block_on([]() -> corio::Coro<void> {
+            for (int i = 0; i < 1000; ++i) co_await corio::spawn([]() -> corio::Coro<void> { co_return; }());
+        }());
+    });
+    ReadTrace t = read_trace(path);
+    std::filesystem::remove(path);
+    std::size_t spawns = 0, polls = 0;
+    for (auto& [track, e] : t.events) {
+        spawns += e.kind == tr::EventKind::spawn;
+        polls += e.kind == tr::EventKind::poll_begin;
+    }
+    CHECK(spawns == 1);  // main's, from this thread; every child ran inline in main's poll
+    CHECK(polls == 1);
 }
 
 TEST_CASE("runtimes of one process tracing to one path write PATH, PATH.1, ...", "[trace]") {
