@@ -90,11 +90,13 @@ TEST_CASE("a traced runtime writes every spawn and poll, read back exactly", "[t
     // Main (spawned from this thread: the external track) and its children.
     CHECK(spawns == kTasks + 1);
     CHECK(begins == ends);
-    // Each child runs once and finishes; main runs, and runs again if it had
-    // to wait for the children (one wake) — it need not, when the other
-    // worker finished them all first.
+    // Each child runs once and finishes; main runs once, or twice if it had
+    // to wait for the children (one wake) or found them done with its budget
+    // spent (a yield, no wake) — neither when the other worker finished them
+    // all first.
     CHECK(wakes <= 1);
-    CHECK(begins == kTasks + 1 + wakes);
+    CHECK(begins >= kTasks + 1 + wakes);
+    CHECK(begins <= kTasks + 2);
     CHECK(finished == kTasks + 1);
     // Every spawn names this file as its site.
     for (auto& [id, file] : t.site_files) CHECK(file.find("test_trace_recorder.cpp") != std::string::npos);
