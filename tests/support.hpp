@@ -16,6 +16,8 @@
 #include <exception>
 #include <future>
 #include <memory>
+#include <stdexcept>
+#include <string>
 #include <thread>
 #include <type_traits>
 #include <utility>
@@ -94,5 +96,21 @@ struct Tracker {
 
 // A coroutine that never finishes unless cancelled: waits on a Future nobody completes.
 inline corio::Coro<int> wait_on(corio::Future<int> f) { co_return co_await f; }
+
+// Small coroutines many units use: a value at once; a failure after one
+// suspension; fib with a spawn per call (a fork-join tree).
+inline corio::Coro<int> value_of(int v) { co_return v; }
+
+inline corio::Coro<int> fails(std::string msg) {
+    co_await corio::yield_now();
+    throw std::runtime_error(msg);
+}
+
+inline corio::Coro<long> fib(int n) {
+    if (n < 2) co_return n;
+    corio::Task<long> a = corio::spawn(fib(n - 1));
+    long b = co_await fib(n - 2);
+    co_return co_await a + b;
+}
 
 }  // namespace corio_test

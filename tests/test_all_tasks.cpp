@@ -5,9 +5,9 @@
 
 #include "support.hpp"
 
-namespace {
+using corio_test::wait_on;
 
-corio::Coro<int> wait_on(corio::Future<int>& f) { co_return co_await f; }
+namespace {
 
 const corio::TaskInfo* find_named(const corio::TaskDump& dump, const std::string& name) {
     for (const auto& t : dump.tasks)

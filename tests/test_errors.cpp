@@ -20,14 +20,10 @@ using corio_test::bounded;
 using corio_test::run_bounded;
 using corio_test::Tracker;
 
+using corio_test::value_of;
+using corio_test::fails;
+
 namespace {
-
-corio::Coro<int> value_of(int v) { co_return v; }
-
-corio::Coro<int> fails(std::string msg) {
-    co_await corio::yield_now();
-    throw std::runtime_error(msg);
-}
 
 corio::Coro<int> takes_tracker(Tracker t) {
     (void)t;

@@ -4,14 +4,9 @@
 
 #include "support.hpp"
 
-namespace {
+using corio_test::fib;
 
-corio::Coro<long> fib(int n) {
-    if (n < 2) co_return n;
-    corio::Task<long> a = corio::spawn(fib(n - 1));
-    long b = co_await fib(n - 2);
-    co_return co_await a + b;
-}
+namespace {
 
 // Spawns in fib(n): one per call with n >= 2.
 long spawns_in_fib(int n) { return n < 2 ? 0 : 1 + spawns_in_fib(n - 1) + spawns_in_fib(n - 2); }

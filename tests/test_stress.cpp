@@ -16,16 +16,11 @@ using corio_test::kScale;
 using corio_test::run_bounded;
 using corio_test::Tracker;
 
+using corio_test::fib;
+
 namespace {
 
 const corio::Options k8{.workers = 8};
-
-corio::Coro<long> fib(int n) {
-    if (n < 2) co_return n;
-    corio::Task<long> a = corio::spawn(fib(n - 1));
-    long b = co_await fib(n - 2);
-    co_return co_await a + b;
-}
 
 corio::Coro<long> tree_sum(int depth, long base) {
     if (depth == 0) {

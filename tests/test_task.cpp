@@ -14,21 +14,11 @@
 using corio_test::run_bounded;
 using corio_test::Tracker;
 
+using corio_test::value_of;
+using corio_test::fails;
+using corio_test::fib;
+
 namespace {
-
-corio::Coro<int> value_of(int v) { co_return v; }
-
-corio::Coro<int> fails(std::string msg) {
-    co_await corio::yield_now();
-    throw std::runtime_error(msg);
-}
-
-corio::Coro<long> fib(int n) {
-    if (n < 2) co_return n;
-    corio::Task<long> a = corio::spawn(fib(n - 1));
-    long b = co_await fib(n - 2);
-    co_return co_await a + b;
-}
 
 corio::Coro<int> await_future(corio::Future<int> f) { co_return co_await f; }
 

@@ -8,10 +8,10 @@
 
 using namespace std::chrono_literals;
 
-namespace {
+using corio_test::value_of;
+using corio_test::wait_on;
 
-corio::Coro<int> wait_on(corio::Future<int>& f) { co_return co_await f; }
-corio::Coro<int> value(int v) { co_return v; }
+namespace {
 
 struct Seen {
     std::size_t done = 0, pending = 0;
@@ -27,7 +27,7 @@ TEST_CASE("wait with a timeout returns done and pending when the deadline passes
     corio_test::bounded([&] {
         corio::run([](Seen& seen) -> corio::Coro<void> {
             corio::Future<int> never;
-            std::vector<corio::Task<int>> ts{corio::spawn(value(1)), corio::spawn(wait_on(never))};
+            std::vector<corio::Task<int>> ts{corio::spawn(value_of(1)), corio::spawn(wait_on(never))};
             auto start = std::chrono::steady_clock::now();
             auto r = co_await corio::wait(ts, 30ms);
             seen.took = std::chrono::steady_clock::now() - start;
@@ -50,7 +50,7 @@ TEST_CASE("wait with a timeout ends at the mode's condition before the deadline"
     corio_test::bounded([&] {
         corio::run([](Seen& seen) -> corio::Coro<void> {
             corio::Future<int> never;
-            std::vector<corio::Task<int>> ts{corio::spawn(value(1)), corio::spawn(wait_on(never))};
+            std::vector<corio::Task<int>> ts{corio::spawn(value_of(1)), corio::spawn(wait_on(never))};
             auto start = std::chrono::steady_clock::now();
             auto r = co_await corio::wait(ts, corio::ReturnWhen::FIRST_COMPLETED, 10s);
             seen.took = std::chrono::steady_clock::now() - start;
