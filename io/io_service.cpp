@@ -4,6 +4,7 @@
 // runtime-wide list, which would cost a lock per wait), and metrics() sums
 // the reactors' counts of pending timers and ops in flight.
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "corio/detail/service.hpp"
@@ -11,6 +12,7 @@
 #include "corio/runtime.hpp"
 #include "io_completion.hpp"
 #include "reactor.hpp"
+#include "worker_ring.hpp"
 
 namespace corio::detail {
 namespace {
@@ -26,10 +28,19 @@ public:
     }
 
     // Shutdown began (and again every 50 ms while tasks unwind): the
-    // reactors end the sleeps and ask the kernel to cancel the ops that
-    // tasks wait on; each task then sees CancelledError.
+    // reactors end the sleeps, and they and the worker rings ask the kernel
+    // to cancel the ops that tasks wait on; each task then sees CancelledError.
     void cancel_waits() noexcept override {
         for (auto& r : reactors_) r->cancel_waits();
+        std::lock_guard lock(rings_mutex_);
+        for (WorkerRing* ring : rings_) ring->cancel_all();
+    }
+
+    // The worker rings outlive the service (they close when their worker
+    // exits, after every service has stopped), never the other way round.
+    void add_ring(WorkerRing* ring) {
+        std::lock_guard lock(rings_mutex_);
+        rings_.push_back(ring);
     }
 
     void add_metrics(RuntimeMetrics& metrics) const noexcept override {
@@ -40,6 +51,8 @@ public:
             // (see Reactor::post): have it count them for the next snapshot.
             r->refresh_counts();
         }
+        std::lock_guard lock(rings_mutex_);
+        for (WorkerRing* ring : rings_) metrics.io_in_flight += ring->ops_in_flight();
     }
 
     // Called once no task is left: every op a task awaited is done, so
@@ -58,6 +71,8 @@ public:
 private:
     std::vector<std::unique_ptr<Reactor>> reactors_;
     Atomic<unsigned> next_{0};
+    mutable std::mutex rings_mutex_;
+    std::vector<WorkerRing*> rings_;
 };
 
 const char kIoServiceKey = 0;
@@ -72,7 +87,13 @@ struct ReactorCache {
 };
 constinit thread_local ReactorCache reactor_cache{};
 
+IoService* io_service(RuntimeCore* rt) {
+    return static_cast<IoService*>(find_or_start_service(rt, &kIoServiceKey, &make_io_service));
+}
+
 }  // namespace
+
+void add_worker_ring(RuntimeCore* runtime, WorkerRing* ring) { io_service(runtime)->add_ring(ring); }
 
 Reactor* current_reactor() {
     RuntimeCore* rt = current_runtime();
@@ -82,8 +103,7 @@ Reactor* current_reactor() {
             "(inside corio::run, Runtime::block_on or a spawned task)");
     ReactorCache& cache = reactor_cache;
     if (cache.runtime != rt) {
-        auto* service = static_cast<IoService*>(find_or_start_service(rt, &kIoServiceKey, &make_io_service));
-        cache.reactor = service->pick();
+        cache.reactor = io_service(rt)->pick();
         cache.runtime = rt;
     }
     return cache.reactor;

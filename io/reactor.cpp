@@ -16,7 +16,7 @@
 #include "corio/detail/trace.hpp"
 #include "io_completion.hpp"
 #include "ring.hpp"
-#include "socket_ops.hpp"
+#include "uring_requests.hpp"
 
 namespace corio::detail {
 namespace {
@@ -25,37 +25,6 @@ namespace {
 constexpr std::uint64_t kWakeRead = 1;
 constexpr std::uint64_t kWakeCancel = 2;
 constexpr std::uint64_t kAsyncCancel = 3;  // the answer to an ASYNC_CANCEL we sent
-
-void prep(io_uring_sqe* sqe, IoOp* op) {
-    using Code = IoOp::Code;
-    switch (op->code) {
-        case Code::read:
-            io_uring_prep_read(sqe, op->fd, op->buf, op->len, op->offset);
-            break;
-        case Code::write:
-            io_uring_prep_write(sqe, op->fd, op->buf, op->len, op->offset);
-            break;
-        case Code::openat:
-            io_uring_prep_openat(sqe, op->fd, op->path, op->flags, op->mode);
-            break;
-        case Code::close:
-            io_uring_prep_close(sqe, op->fd);
-            break;
-        case Code::fsync:
-            io_uring_prep_fsync(sqe, op->fd, 0);
-            break;
-        case Code::statx:
-            io_uring_prep_statx(sqe, op->fd, op->path, op->flags, op->mode, static_cast<struct statx*>(op->buf));
-            break;
-        case Code::none:
-            io_uring_prep_nop(sqe);
-            break;
-        default:
-            prep_socket_op(sqe, op);
-            break;
-    }
-    io_uring_sqe_set_data(sqe, op);
-}
 
 // Timer slack (see Reactor::run), and from how many pending timers on.
 constexpr std::chrono::microseconds kSlack{50};
@@ -178,33 +147,17 @@ void Reactor::handle_uring(ReactorMsg* msg) {
 
 void Reactor::submit(IoOp* op) {
     io_uring_sqe* sqe = get_sqe();
-    prep(sqe, op);
+    prep_op(sqe, op);
     op->submitted = true;
     ++in_flight_;
-    ++uring_in_flight_;
-    op->flight_prev = nullptr;
-    op->flight_next = flight_head_;
-    if (flight_head_) flight_head_->flight_prev = op;
-    flight_head_ = op;
+    flight_.add(op);
     trace_event(trace::EventKind::io_submit, reinterpret_cast<std::uintptr_t>(op), sqe->opcode);
 }
 
 void Reactor::complete_uring(IoOp* op, int res) noexcept {
-    --uring_in_flight_;
-    if (op->flight_prev)
-        op->flight_prev->flight_next = op->flight_next;
-    else
-        flight_head_ = op->flight_next;
-    if (op->flight_next) op->flight_next->flight_prev = op->flight_prev;
+    flight_.remove(op);
     trace_event(trace::EventKind::io_complete, reinterpret_cast<std::uintptr_t>(op), static_cast<std::uint32_t>(res));
-    op->kernel_done = true;
-    op->result = res;
-    // acquire: pairs with the canceller's exchange (only a flag here).
-    const bool cancelled = res == -ECANCELED && op->cancel_posted.load(memory_order_acquire);
-    if (op->try_claim())
-        publish_op_releasing(op, cancelled ? CompletionState::Outcome::cancelled : CompletionState::Outcome::value);
-    else
-        op->release();  // the reactor's
+    complete_from_cqe(op, res);
 }
 
 void Reactor::handle(ReactorMsg* msg) {
@@ -300,7 +253,7 @@ void Reactor::cancel_waits_now() {
     }
     // The kernel's ops are cancelled as a task's cancel would; each one
     // completes when its CQE arrives.
-    for (IoOp* op = flight_head_; op; op = op->flight_next) {
+    for (IoOp* op = flight_.head(); op; op = op->flight_next) {
         // acq_rel: one cancel per op; when its task asked first, that
         // task's cancel message does the work.
         if (op->cancel_posted.exchange(true, memory_order_acq_rel)) continue;
@@ -314,7 +267,7 @@ void Reactor::cancel_waits_now() {
 void Reactor::publish_counts() noexcept {
     // relaxed: figures for metrics(), no ordering with anything.
     timers_pending_.store(timers_.size() - stale_, memory_order_relaxed);
-    io_in_flight_.store(uring_in_flight_, memory_order_relaxed);
+    io_in_flight_.store(flight_.size(), memory_order_relaxed);
 }
 
 void Reactor::begin_drain() {
@@ -333,7 +286,7 @@ void Reactor::begin_drain() {
     }
     // Only ops whose tasks are gone can be left; cancel every one (again,
     // if a cancel came too early to catch it).
-    for (IoOp* op = flight_head_; op; op = op->flight_next) {
+    for (IoOp* op = flight_.head(); op; op = op->flight_next) {
         // relaxed: the reactor's own reading of it comes later on this thread.
         op->cancel_posted.store(true, memory_order_relaxed);
         io_uring_sqe* sqe = get_sqe();

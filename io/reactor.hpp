@@ -25,6 +25,7 @@
 #include "corio/io/detail/io_op.hpp"
 #include "mpsc_queue.hpp"
 #include "timer_heap.hpp"
+#include "uring_requests.hpp"
 
 namespace corio::detail {
 
@@ -104,8 +105,7 @@ private:
     std::uint64_t wake_buf_ = 0;  // the armed eventfd read writes here
     std::uint64_t next_seq_ = 0;
     unsigned in_flight_ = 0;  // requests whose completion the kernel still owes
-    unsigned uring_in_flight_ = 0;  // of which ops' own requests
-    IoOp* flight_head_ = nullptr;   // those ops, linked through flight_prev/next
+    FlightList flight_;       // of which ops' own requests
     bool wake_armed_ = false;
     bool draining_ = false;
 };

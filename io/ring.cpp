@@ -48,6 +48,21 @@ int setup_ring(io_uring* ring, unsigned* flags) {
     return err;
 }
 
+int setup_worker_ring(io_uring* ring) {
+    io_uring_params params{};
+    params.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG |
+                   IORING_SETUP_CQSIZE;
+    params.cq_entries = kCqEntries;
+    int err = io_uring_queue_init_params(kSqEntries, ring, &params);
+    if (err != 0) return err;
+    io_uring_probe* probe = io_uring_get_probe_ring(ring);
+    const bool futex = probe && io_uring_opcode_supported(probe, kOpFutexWait);
+    if (probe) io_uring_free_probe(probe);
+    if (futex) return 0;
+    io_uring_queue_exit(ring);
+    return -EOPNOTSUPP;
+}
+
 std::system_error unavailable_error(int error) {
     const int err = error < 0 ? -error : error;
     std::string cause;

@@ -5,6 +5,9 @@
 
 #include <cstdint>
 
+#include "corio/detail/service.hpp"
+#include "worker_ring.hpp"
+
 namespace corio::detail {
 
 void prep_socket_op(io_uring_sqe* sqe, IoOp* op) noexcept {
@@ -35,6 +38,8 @@ void prep_socket_op(io_uring_sqe* sqe, IoOp* op) noexcept {
             break;
     }
 }
+
+bool has_worker_ring() noexcept { return WorkerRing::for_this_thread(current_runtime()) != nullptr; }
 
 IoOp* make_socket_op(IoOp::Code code, int fd, void* buf, unsigned len, int flags) {
     IoOp* op = make_uring_op(code);

@@ -23,6 +23,9 @@ void prep_socket_op(io_uring_sqe* sqe, IoOp* op) noexcept;
 // Throws as make_uring_op does.
 IoOp* make_socket_op(IoOp::Code code, int fd, void* buf, unsigned len, int flags);
 
+// True on a worker whose ops go through its own ring (worker_ring.hpp).
+bool has_worker_ring() noexcept;
+
 // One operation of a socket in flight (SocketFd::begin_op), ended by
 // finish() or, when an exception (CancelledError) leaves first, the destructor.
 class SocketOp {

@@ -159,15 +159,20 @@ Coro<std::string> TcpStream::read_until(std::string_view delimiter, std::size_t 
 
 Coro<void> TcpStream::write_all(std::span<const std::byte> data) {
     SocketOp use(fd_, "corio::TcpStream::write_all");
+    // On a worker with its own ring the send joins the worker's next batch
+    // (no syscall of its own); else try it at once: a socket buffer with
+    // room (the usual case) takes it without a round trip through the reactor.
+    const bool batched = detail::has_worker_ring();
     while (!data.empty()) {
         const std::size_t chunk = std::min(data.size(), kMaxChunk);
-        // Try the send at once: a socket buffer with room (the usual case)
-        // takes it without a round trip through the reactor.
-        ssize_t n = ::send(use.fd(), data.data(), chunk, MSG_DONTWAIT | MSG_NOSIGNAL);
+        ssize_t n = -1;
+        if (!batched) {
+            n = ::send(use.fd(), data.data(), chunk, MSG_DONTWAIT | MSG_NOSIGNAL);
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) fail(errno, "write_all");
+        }
         if (n < 0) {
-            if (errno == EINTR) continue;
-            if (errno != EAGAIN && errno != EWOULDBLOCK) fail(errno, "write_all");
-            // Full: let io_uring wait for room.
+            // Batched, or the buffer is full: io_uring sends (waiting for room).
             int r = co_await UringAwaiter(detail::make_socket_op(IoOp::Code::send, use.fd(),
                                                                  const_cast<std::byte*>(data.data()),
                                                                  static_cast<unsigned>(chunk), 0));

@@ -4,6 +4,7 @@
 #include "corio/detail/frame_allocator.hpp"
 #include "io_completion.hpp"
 #include "reactor.hpp"
+#include "worker_ring.hpp"
 
 namespace corio::detail {
 namespace {
@@ -59,7 +60,11 @@ IoOp* make_timer(IoClock::time_point deadline) {
 }
 
 void arm(IoOp* op) noexcept {
-    op->retain();  // the reactor's, carried by the message, then the heap
+    op->retain();  // the reactor's (or ring's), carried by the message, then the heap
+    if (op->ring) {
+        if (op->ring->on_own_thread()) return op->ring->submit(op);
+        op->ring = nullptr;  // armed elsewhere than where it was made: the reactor serves it
+    }
     // Due at its deadline: a reactor asleep until earlier need not wake.
     op->reactor->post(&op->submit_msg, op->deadline.time_since_epoch().count());
 }

@@ -3,7 +3,9 @@
 // the reactor for IORING_OP_ASYNC_CANCEL, and the op completes (as
 // cancelled, or with its result if it won the race) when the kernel answers.
 #include "io_completion.hpp"
+#include "corio/detail/service.hpp"
 #include "reactor.hpp"
+#include "worker_ring.hpp"
 
 namespace corio::detail {
 namespace {
@@ -13,6 +15,10 @@ bool cancel_op(CompletionState* state) noexcept {
     if (op->done()) return false;
     // acq_rel: one cancel message per op, whoever asks first.
     if (op->cancel_posted.exchange(true, memory_order_acq_rel)) return true;
+    if (op->ring) {
+        op->ring->cancel(op);
+        return true;
+    }
     op->retain();  // the message's
     op->reactor->post(&op->cancel_msg);
     return true;
@@ -25,6 +31,7 @@ constexpr CompletionOps kUringOps{&destroy_op, &cancel_op};
 IoOp* make_uring_op(IoOp::Code code) {
     IoOp* op = new_op(&kUringOps, IoOp::Kind::uring);
     op->code = code;
+    op->ring = WorkerRing::for_this_thread(current_runtime());
     return op;
 }
 

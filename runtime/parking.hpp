@@ -21,6 +21,10 @@ public:
     void prepare() noexcept { word_.store(1, memory_order_relaxed); }
     void park() noexcept;
     void unpark() noexcept;
+    // For a sleep elsewhere (a worker's io_uring waits on the word): true
+    // until a waker has cleared it.
+    bool asleep() const noexcept { return word_.load(memory_order_acquire) == 1; }
+    Atomic<std::uint32_t>* word() noexcept { return &word_; }
 
 private:
     Atomic<std::uint32_t> word_{0};

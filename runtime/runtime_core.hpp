@@ -13,6 +13,7 @@
 #include "chase_lev_deque.hpp"
 #include "corio/detail/scheduler.hpp"
 #include "corio/detail/service.hpp"
+#include "corio/detail/worker_io.hpp"
 #include "corio/runtime.hpp"
 #include "parking.hpp"
 #include "task_registry.hpp"
@@ -29,6 +30,9 @@ inline constexpr std::uint32_t kGlobalQueueInterval = 61;
 // Tasks the LIFO slot may run in a row before others get a turn.
 inline constexpr unsigned kLifoStreakLimit = 3;
 inline constexpr std::size_t kDequeCapacity = 1024;
+// A worker with an I/O driver polls it at least every this many tasks, so
+// completions are not held back behind a long run queue (Tokio: 61).
+inline constexpr std::uint32_t kIoPollInterval = 32;
 
 struct Worker {
     Worker(RuntimeCore& runtime, unsigned index);
@@ -46,6 +50,8 @@ struct Worker {
     int budget = kTaskBudget;
     bool searching = false;
     Parker parker;
+    std::unique_ptr<WorkerIo> io;  // installed by io/ on the first I/O here
+    std::uint32_t io_tick = 0;     // tasks since io was last polled
     TraceWriter* trace = nullptr;  // null unless the runtime traces
     TaskHeader* finished = nullptr;  // the last task that finished here (poll_end's flag)
     // The task being polled, for all_tasks(): its id and spawn site (the

@@ -68,6 +68,13 @@ void Worker::run() {
             searching = false;
             if (runtime.idle.end_search()) runtime.wake_one_if_needed();
         }
+        if (io && (!task || ++io_tick >= kIoPollInterval)) [[unlikely]] {
+            // The queue ran dry (or it is time): hand the kernel the ops the
+            // tasks queued and run what it has answered.
+            io_tick = 0;
+            io->poll();
+            if (!task) task = next_local();
+        }
         if (!task) task = search();
         if (task) {
             run_task(task);
@@ -75,6 +82,10 @@ void Worker::run() {
         }
         if (runtime.stopping.load(memory_order_acquire)) break;
         park();
+    }
+    if (io) {
+        io->close();  // on this thread: the ring is bound to it
+        io.reset();
     }
     if (trace) trace->flush();
     exchange_thread_trace_writer(nullptr);
@@ -245,11 +256,24 @@ void Worker::park() {
     bump(parks);
     if (trace) [[unlikely]]
         trace->record(trace::EventKind::park, 0, 0);
-    parker.park();
+    // A waker counts the worker it wakes as searching; one woken by its own
+    // I/O completions takes itself off the sleepers and is merely awake.
+    searching = true;
+    if (io) {
+        // Sleep in the ring, so this worker's completions wake it too.
+        while (parker.asleep()) {
+            if (io->park(parker.word()) && parker.asleep() && runtime.idle.withdraw_sleeper(index)) {
+                searching = false;
+                break;
+            }
+            // else: a waker took us off the list; its wake is on the way.
+        }
+    } else {
+        parker.park();
+    }
     if (runtime.slow_poll_ns) poll_mark = coarse_now_ns();
     if (trace) [[unlikely]]
         trace->record(trace::EventKind::unpark, 0, 0);
-    searching = true;  // a waker counts the worker it wakes as searching
 }
 
 void Worker::push_local(TaskHeader* task) {
@@ -349,6 +373,13 @@ void count_completion(TaskHeader* task) noexcept {
     w->finished = task;
     // release: whoever reads this count sees the spawns this task made.
     w->completed.store(w->completed.load(memory_order_relaxed) + 1, memory_order_release);
+}
+
+bool install_worker_io(RuntimeCore* runtime, std::unique_ptr<WorkerIo> io) noexcept {
+    Worker* w = this_worker;
+    if (!w || &w->runtime != runtime || w->io) return false;
+    w->io = std::move(io);
+    return true;
 }
 
 // --- RuntimeCore pieces that the hot paths use ------------------------------

@@ -201,6 +201,8 @@ TEST_CASE("cancelling a read waits for the kernel, then throws CancelledError", 
 }
 
 TEST_CASE("cancel storm: many reads cancelled at every stage", "[file][cancel][stress]") {
+    const bool worker_rings = GENERATE(true, false);
+    CAPTURE(worker_rings);
     TempDir dir;
     std::string fifo = make_fifo(dir, "storm");
     const int n = 400 / corio_test::kScale;
@@ -236,7 +238,7 @@ TEST_CASE("cancel storm: many reads cancelled at every stage", "[file][cancel][s
         }
         co_return done;
     };
-    CHECK(run_bounded(main(), {.workers = 3}) == 4 * n);
+    CHECK(run_bounded(main(), {.workers = 3, .worker_rings = worker_rings}) == 4 * n);
     CHECK(cancelled <= 4 * n);
 }
 

@@ -26,13 +26,19 @@ namespace tr = corio::trace;
 using corio_test::read_trace;
 
 TEST_CASE("a traced runtime records the reactor's timer fires and I/O submits and completions", "[io][trace]") {
+    // With worker rings a task's I/O is submitted and completed on its
+    // worker's track; without them on the reactor's, as the timers always are.
+    const bool worker_rings = GENERATE(true, false);
+    CAPTURE(worker_rings);
     const auto tmp = std::filesystem::temp_directory_path();
-    const std::string trace_path = (tmp / ("corio-io-trace-" + std::to_string(::getpid()) + ".trace")).string();
+    // One path per section: a second runtime tracing to a path once used writes PATH.1.
+    const std::string trace_path =
+        (tmp / ("corio-io-trace-" + std::to_string(::getpid()) + (worker_rings ? "-rings" : "") + ".trace")).string();
     const std::string data_path = (tmp / ("corio-io-trace-" + std::to_string(::getpid()) + ".dat")).string();
     constexpr int kSleeps = 3;
     std::size_t read_back = 0;
     corio_test::bounded([&] {
-        corio::Runtime rt(corio::Options{.workers = 2, .trace_path = trace_path});
+        corio::Runtime rt(corio::Options{.workers = 2, .worker_rings = worker_rings, .trace_path = trace_path});
         read_back = rt.block_on([](std::string path) -> corio::Coro<std::size_t> {
             for (int i = 0; i < kSleeps; ++i) co_await corio::sleep(1ms);
             co_await corio::write_file(path, std::string_view("hello, reactor"));
@@ -51,7 +57,7 @@ TEST_CASE("a traced runtime records the reactor's timer fires and I/O submits an
         if (track.kind == tr::TrackKind::reactor) reactor_tracks.push_back(id);
     REQUIRE(reactor_tracks.size() == 1);  // io_threads = 1
 
-    int fires = 0, submits = 0, completes = 0, elsewhere = 0;
+    int fires = 0, submits = 0, completes = 0, elsewhere = 0, io_elsewhere = 0;
     std::map<std::uint8_t, int> opcodes;  // submitted io_uring opcodes
     std::map<std::uint64_t, int> open_ops;  // op id: submits minus completes
     for (auto& [track, e] : t.events) {
@@ -64,13 +70,13 @@ TEST_CASE("a traced runtime records the reactor's timer fires and I/O submits an
             break;
         case tr::EventKind::io_submit:
             ++submits;
-            elsewhere += !reactor;
+            io_elsewhere += reactor == worker_rings;
             ++opcodes[static_cast<std::uint8_t>(e.a)];
             ++open_ops[e.task];
             break;
         case tr::EventKind::io_complete:
             ++completes;
-            elsewhere += !reactor;
+            io_elsewhere += reactor == worker_rings;
             CHECK(static_cast<std::int32_t>(e.a) >= 0);  // every call succeeded
             --open_ops[e.task];
             break;
@@ -79,6 +85,7 @@ TEST_CASE("a traced runtime records the reactor's timer fires and I/O submits an
         }
     }
     CHECK(elsewhere == 0);
+    CHECK(io_elsewhere == 0);
     CHECK(fires == kSleeps);
     // write_file: openat, write, close; read_file: openat, statx, read until
     // a short one (two reads for a small file), close.

@@ -13,6 +13,7 @@
 #include <random>
 #include <string>
 #include <system_error>
+#include <thread>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -73,6 +74,9 @@ corio::Coro<void> write_chunks(TcpStream& s, const std::vector<std::byte>& data,
 }  // namespace
 
 TEST_CASE("echo of random data over many concurrent connections loses nothing", "[tcp][stress]") {
+    // Through the workers' own rings, and through the reactor thread.
+    const bool worker_rings = GENERATE(true, false);
+    CAPTURE(worker_rings);
     const int connections = 64 / corio_test::kScale;
     const std::size_t size = 256 * 1024;
     std::atomic<int> intact{0};
@@ -102,7 +106,7 @@ TEST_CASE("echo of random data over many concurrent connections loses nothing", 
         for (auto& t : tasks) co_await t;
         for (auto& t : echoes) co_await t;
     };
-    run_bounded(main(), {.workers = 4});
+    run_bounded(main(), {.workers = 4, .worker_rings = worker_rings});
     CHECK(intact == connections);
 }
 
@@ -355,7 +359,53 @@ TEST_CASE("closing a socket wakes the task waiting on it", "[tcp]") {
     CHECK(woken == 2);
 }
 
+TEST_CASE("a plain thread cancels a read in a worker's ring; shutdown cancels the reads left", "[tcp][cancel]") {
+    // The reads wait in their workers' own rings: the cancel from a thread
+    // that is no worker goes through the ring's inbox, and the runtime's
+    // shutdown reaches the ring through its list of rings.
+    std::atomic<int> waiting{0}, cancelled{0};
+    std::uint64_t in_flight = 0;
+    bool cancel_seen = false;
+    auto reader = [&](TcpStream& s) -> corio::Coro<void> {
+        std::vector<std::byte> buf(64);  // in this frame: must outlive the kernel's use
+        ++waiting;
+        try {
+            co_await s.read_some(buf);
+        } catch (const corio::CancelledError&) {
+            ++cancelled;
+            throw;
+        }
+    };
+    corio_test::bounded([&] {
+        Pair p, q;  // outlive the runtime: its shutdown, not a close, must end `left`
+        corio::Runtime rt(corio::Options{.workers = 2});
+        p = rt.block_on(connected_pair());
+        q = rt.block_on(connected_pair());
+        corio::Task<void> first = rt.spawn(reader(p.server));
+        corio::Task<void> left = rt.spawn(reader(q.server));
+        while (waiting < 2) std::this_thread::sleep_for(1ms);
+        // Both reads reach the kernel (the count says so) before the cancel.
+        for (int i = 0; i < 2000 && (in_flight = rt.metrics().io_in_flight) < 2; ++i)
+            std::this_thread::sleep_for(1ms);
+        std::thread([&] { first.cancel(); }).join();
+        cancel_seen = rt.block_on([](corio::Task<void>& t) -> corio::Coro<bool> {
+            try {
+                co_await t;
+            } catch (const corio::CancelledError&) {
+                co_return true;
+            }
+            co_return false;
+        }(first));
+        // `left` still waits; the runtime's end cancels it.
+    });
+    CHECK(in_flight == 2);
+    CHECK(cancel_seen);
+    CHECK(cancelled == 2);
+}
+
 TEST_CASE("cancel storm: accepts and reads cancelled at every stage", "[tcp][cancel][stress]") {
+    const bool worker_rings = GENERATE(true, false);
+    CAPTURE(worker_rings);
     const int n = 300 / corio_test::kScale;
     std::atomic<int> cancelled{0};
     auto acceptor = [&](TcpListener& l) -> corio::Coro<void> {
@@ -407,7 +457,7 @@ TEST_CASE("cancel storm: accepts and reads cancelled at every stage", "[tcp][can
         co_await p.client.write_all("fine\n");
         seen.after = co_await p.server.read_until("\n");
     };
-    run_bounded(main(), {.workers = 3});
+    run_bounded(main(), {.workers = 3, .worker_rings = worker_rings});
     CHECK(seen.done == 3 * n);
     CHECK(cancelled <= 3 * n);
     CHECK(seen.after == "fine\n");

@@ -15,6 +15,7 @@
 namespace corio::detail {
 
 class Reactor;
+class WorkerRing;
 struct IoOp;
 
 using IoClock = std::chrono::steady_clock;  // CLOCK_MONOTONIC, as the kernel's timeouts
@@ -38,6 +39,9 @@ struct IoOp : CompletionState {
     // Not in the runtime's list of awaited states (a lock per wait): at
     // shutdown the reactor cancels its own (Reactor::cancel_waits).
     Reactor* reactor = nullptr;
+    // io_uring requests made on a worker go to that worker's own ring
+    // instead (io/worker_ring.hpp), when it has one.
+    WorkerRing* ring = nullptr;
     ReactorMsg submit_msg;
     ReactorMsg cancel_msg;
 
@@ -63,7 +67,7 @@ struct IoOp : CompletionState {
     int result = 0;         // the CQE's res: >= 0, or -errno
     Atomic<bool> cancel_posted{false};  // a cancel message went out (once)
 
-    // --- reactor-only bookkeeping (never touched by other threads) --------
+    // --- its ring owner's bookkeeping (reactor or worker; no other thread) --
     bool submitted = false;         // an SQE is in the kernel
     bool cancel_requested = false;  // cancel arrived before the submission
     bool kernel_done = false;       // its CQE has arrived
@@ -83,7 +87,8 @@ IoOp* make_timer(IoClock::time_point deadline);
 // Throws as make_timer does.
 IoOp* make_uring_op(IoOp::Code code);
 
-// Hands the op to its reactor, which takes its own reference.
+// Hands the op to its reactor (or its worker's ring: then on the thread
+// that made it), which takes its own reference.
 void arm(IoOp* op) noexcept;
 
 // Completes a timer before its deadline, with a value (expired=false) or as
