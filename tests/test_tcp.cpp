@@ -106,7 +106,7 @@ TEST_CASE("echo of random data over many concurrent connections loses nothing", 
         for (auto& t : tasks) co_await t;
         for (auto& t : echoes) co_await t;
     };
-    run_bounded(main(), {.workers = 4, .worker_rings = worker_rings});
+    run_bounded(main(), {.workers = 8, .worker_rings = worker_rings});  // 4x oversubscribed on 2 cores
     CHECK(intact == connections);
 }
 
