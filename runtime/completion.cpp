@@ -57,7 +57,7 @@ std::coroutine_handle<> finish_task(TaskHeader* task) noexcept {
     // plain stores instead of locked operations.
     // A task in the registry (named) may be retained by all_tasks() at any time.
     const bool unshared = task->joined_by && task->state() / CompletionState::kRefOne == 2 && !task->has_waiters() &&
-                          !task->live_node.load(memory_order_relaxed);
+                          !task->live_shard.load(memory_order_relaxed);
     Waiter* waiters = unshared ? task->close_unshared(outcome) : task->close(outcome);
 
     // Resume one awaiting parent right here by symmetric transfer: the
@@ -78,7 +78,7 @@ std::coroutine_handle<> finish_task(TaskHeader* task) noexcept {
     wake_all(waiters, direct);
     // Done, so a set_name racing this no longer links it; our reference
     // keeps it alive for an all_tasks() that holds the registry's lock.
-    if (task->live_node.load(memory_order_acquire)) [[unlikely]]
+    if (task->live_shard.load(memory_order_acquire)) [[unlikely]]
         unregister_live(task);
     count_completion(task);
     // The task's own reference. When it is the last, nobody holds a handle,

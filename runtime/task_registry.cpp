@@ -2,71 +2,107 @@
 #include "task_registry.hpp"
 
 #include <algorithm>
-#include <set>
+#include <new>
+#include <utility>
 
 #include "runtime_core.hpp"
 
 namespace corio::detail {
 
-TaskRegistry::TaskRegistry() {
-    for (Shard& s : shards_) s.head.prev = s.head.next = &s.head;
+TaskRegistry::Shard& TaskRegistry::claim_shard(TaskHeader* task) noexcept {
+    if (Shard* shard = shard_of(task)) return *shard;
+    Worker* w = current_worker();
+    // Frames are at least 16-byte aligned: skip the always-zero bits.
+    const unsigned mine = static_cast<unsigned>(w && &w->runtime == task->runtime
+                                                    ? w->index
+                                                    : reinterpret_cast<std::uintptr_t>(task) >> 6) % kShards;
+    // A set_name from another thread may race the task's own first suspend:
+    // the first to claim picks the shard for both. acq_rel/acquire: orders
+    // only the shard index; the list itself is under the shard's lock.
+    std::uint8_t seen = 0;
+    if (task->live_shard.compare_exchange_strong(seen, static_cast<std::uint8_t>(mine + 1), memory_order_acq_rel,
+                                                 memory_order_acquire))
+        return shards_[mine];
+    return shards_[seen - 1];
 }
 
 void TaskRegistry::link(TaskHeader* task, std::string* name) noexcept {
-    Shard& shard = shard_of(task);
-    std::lock_guard lock(shard.mutex);
-    LiveNode* node = task->live_node.load(memory_order_relaxed);
-    if (!node) {
-        node = new (std::nothrow) LiveNode;
-        if (!node) return;  // out of memory: the task goes unlisted, nothing worse
-        node->task = task;
-        // A finished task (named late) keeps its name but is not live.
-        if (!task->done()) {
-            node->next = shard.head.next;
-            node->prev = &shard.head;
-            shard.head.next->prev = node;
-            shard.head.next = node;
-            node->linked = true;
+    Shard& shard = claim_shard(task);
+    Guard guard(shard.lock);
+    // Listed once: only finishing (or dying) takes it out, and a finished
+    // task (named late) keeps its name but is not live.
+    if (!task->live_slot && !task->done()) {
+        std::uint32_t slot;
+        if (!shard.free.empty()) {
+            slot = shard.free.back();
+            shard.free.pop_back();
+            shard.slots[slot] = task;
+        } else {
+            try {
+                slot = static_cast<std::uint32_t>(shard.slots.size());
+                shard.slots.push_back(task);
+                // Room for every slot on the free list, so unlink never allocates.
+                if (shard.free.capacity() < shard.slots.size()) shard.free.reserve(shard.slots.capacity());
+            } catch (...) {
+                // Out of memory: the task goes unlisted, nothing worse.
+                if (shard.slots.size() > slot) shard.slots.pop_back();
+                return;
+            }
         }
-        // release: finish_task and the destroy path read it without the lock.
-        task->live_node.store(node, memory_order_release);
+        task->live_slot = slot + 1;
     }
-    if (name) node->name = std::move(*name);
+    if (name) {
+        if (task->live_name)
+            *task->live_name = std::move(*name);
+        else
+            task->live_name = new (std::nothrow) std::string(std::move(*name));  // OOM: stays unnamed
+    }
+}
+
+void TaskRegistry::unlink_locked(Shard& shard, TaskHeader* task) noexcept {
+    if (!task->live_slot) return;
+    const std::uint32_t slot = task->live_slot - 1;
+    task->live_slot = 0;
+    shard.slots[slot] = nullptr;
+    shard.free.push_back(slot);  // room reserved by link: cannot throw
 }
 
 void TaskRegistry::unlink(TaskHeader* task) noexcept {
-    Shard& shard = shard_of(task);
-    std::lock_guard lock(shard.mutex);
-    LiveNode* node = task->live_node.load(memory_order_relaxed);
-    if (!node || !node->linked) return;
-    node->prev->next = node->next;
-    node->next->prev = node->prev;
-    node->linked = false;
+    Shard* shard = shard_of(task);
+    if (!shard) return;
+    Guard guard(shard->lock);
+    unlink_locked(*shard, task);
 }
 
-void TaskRegistry::free_node(TaskHeader* task) noexcept {
-    unlink(task);
-    delete task->live_node.exchange(nullptr, memory_order_acq_rel);
+void TaskRegistry::free_entry(TaskHeader* task) noexcept {
+    Shard* shard = shard_of(task);
+    if (!shard) return;
+    std::string* name;
+    {
+        Guard guard(shard->lock);
+        unlink_locked(*shard, task);
+        name = std::exchange(task->live_name, nullptr);
+    }
+    delete name;
 }
 
 std::string TaskRegistry::name(TaskHeader* task) {
-    Shard& shard = shard_of(task);
-    std::lock_guard lock(shard.mutex);
-    LiveNode* node = task->live_node.load(memory_order_relaxed);
-    return node ? node->name : std::string();
+    Shard* shard = shard_of(task);
+    if (!shard) return std::string();  // never named
+    Guard guard(shard->lock);
+    return task->live_name ? *task->live_name : std::string();
 }
 
 void TaskRegistry::collect(std::vector<TaskInfo>& out) {
     for (Shard& shard : shards_) {
-        std::lock_guard lock(shard.mutex);
-        for (LiveNode* n = shard.head.next; n != &shard.head; n = n->next) {
-            TaskHeader* t = n->task;
-            if (t->done()) continue;  // finishing: unlinks itself in a moment
+        Guard guard(shard.lock);
+        for (TaskHeader* t : shard.slots) {
+            if (!t || t->done()) continue;  // free, or finishing: unlinks itself in a moment
             TaskInfo info;
             // Safe: a linked task still holds its own reference (finish_task
             // unlinks before dropping it, under this lock).
             info.task = TaskRef(t);
-            info.name = n->name;
+            if (t->live_name) info.name = *t->live_name;
             info.spawn_site = t->spawn_site;
             info.state = t->waiting() ? TaskState::waiting : TaskState::scheduled;
             out.push_back(std::move(info));
@@ -84,9 +120,9 @@ void unregister_live(TaskHeader* task) noexcept { task->runtime->registry.unlink
 
 void free_live_node(TaskHeader* task) noexcept {
     if (task->runtime)
-        task->runtime->registry.free_node(task);
+        task->runtime->registry.free_entry(task);
     else
-        delete task->live_node.exchange(nullptr, memory_order_acq_rel);
+        delete std::exchange(task->live_name, nullptr);
 }
 
 std::string task_name(TaskHeader* task) { return task->runtime ? task->runtime->registry.name(task) : std::string(); }

@@ -1,33 +1,53 @@
 // The live-task registry: a sharded set of the tasks that have suspended at
 // least once or been named (see register_live in detail/task_header.hpp).
-// Each shard is a mutex and an intrusive list; a task's shard comes from
-// its address, so tasks on different workers rarely share a lock.
+// Each shard is a small spin lock and a table of task pointers; a listed
+// task keeps its slot's index in its own header and a freed slot goes on the
+// shard's free list, so joining and leaving allocate nothing (beyond the
+// table's amortised growth) and touch no other task's memory, as a linked
+// list's neighbours would. A task joins the shard of the worker it first
+// suspends on, so workers rarely share a lock.
 #pragma once
 
 #include <cstdint>
-#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "corio/all_tasks.hpp"
+#include "corio/detail/atomic.hpp"
 #include "corio/detail/task_header.hpp"
 
 namespace corio::detail {
 
-struct LiveNode {
-    LiveNode* prev = nullptr;
-    LiveNode* next = nullptr;
-    TaskHeader* task = nullptr;
-    std::string name;
-    bool linked = false;
+// A test-and-test-and-set lock for sections of a few dozen instructions (and
+// all_tasks()' scans, which are rare): spins with pause, then yields, so an
+// oversubscribed holder that lost its core still gets it back.
+class SpinLock {
+public:
+    void lock() noexcept {
+        // acquire: the holder's writes before its unlock are ours to read.
+        while (locked_.exchange(true, memory_order_acquire)) {
+            unsigned spins = 0;
+            while (locked_.load(memory_order_relaxed)) {
+                if (++spins < 64)
+                    cpu_relax();
+                else
+                    std::this_thread::yield();
+            }
+        }
+    }
+    // release: publishes the section's writes to the next holder.
+    void unlock() noexcept { locked_.store(false, memory_order_release); }
+
+private:
+    Atomic<bool> locked_{false};
 };
 
 class TaskRegistry {
 public:
-    TaskRegistry();
     void link(TaskHeader* task, std::string* name) noexcept;  // name: set it too
     void unlink(TaskHeader* task) noexcept;
-    void free_node(TaskHeader* task) noexcept;
+    void free_entry(TaskHeader* task) noexcept;  // unlink, and free the name
     std::string name(TaskHeader* task);
     // Appends a TaskInfo (with its handle) for every registered, unfinished task.
     void collect(std::vector<TaskInfo>& out);
@@ -35,13 +55,25 @@ public:
 private:
     static constexpr unsigned kShards = 16;
     struct alignas(64) Shard {
-        std::mutex mutex;
-        LiveNode head;  // sentinel of a ring
+        SpinLock lock;
+        std::vector<TaskHeader*> slots;  // null: free
+        std::vector<std::uint32_t> free;  // indices of the null slots
     };
-    Shard& shard_of(const TaskHeader* task) noexcept {
-        // Frames are at least 16-byte aligned: skip the always-zero bits.
-        return shards_[(reinterpret_cast<std::uintptr_t>(task) >> 6) % kShards];
+    struct Guard {
+        explicit Guard(SpinLock& l) noexcept : lock(l) { lock.lock(); }
+        ~Guard() { lock.unlock(); }
+        SpinLock& lock;
+    };
+    // The task's shard, which its first registration picks: the shard of
+    // the worker it runs on (the lock's line stays in that core's cache while
+    // its tasks come and go), else one by address. Null: never registered.
+    Shard& claim_shard(TaskHeader* task) noexcept;
+    Shard* shard_of(const TaskHeader* task) noexcept {
+        // acquire: pairs with claim_shard's CAS (only the index is read).
+        const unsigned s = task->live_shard.load(memory_order_acquire);
+        return s ? &shards_[s - 1] : nullptr;
     }
+    static void unlink_locked(Shard& shard, TaskHeader* task) noexcept;
     Shard shards_[kShards];
 };
 

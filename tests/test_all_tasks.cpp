@@ -82,6 +82,43 @@ TEST_CASE("all_tasks outside a runtime is a clear error", "[all_tasks]") {
     CHECK_THROWS_AS(corio::all_tasks(), corio::InvalidStateError);
 }
 
+TEST_CASE("a task named from another thread as it first suspends is listed once", "[all_tasks]") {
+    const int n = 400 / corio_test::kScale;
+    bool once = true, emptied = false;
+    corio_test::bounded([&] {
+        corio::Runtime rt(corio::Options{.workers = 2});
+        corio::Future<int> gate;
+        std::vector<corio::Task<int>> ts;
+        for (int i = 0; i < n; ++i) {
+            ts.push_back(rt.spawn(wait_on(gate)));
+            ts.back().set_name("t" + std::to_string(i));  // races the task's own registration
+        }
+        // Bounded: every task reaches its await on a worker soon.
+        corio::TaskDump dump;
+        for (int i = 0; i < 100000; ++i) {
+            dump = rt.all_tasks();
+            std::size_t waiting = 0;
+            for (auto& t : dump.tasks) waiting += t.state == corio::TaskState::waiting;
+            if (waiting == static_cast<std::size_t>(n)) break;
+            std::this_thread::yield();
+        }
+        std::vector<int> seen(static_cast<std::size_t>(n));
+        for (auto& t : dump.tasks)
+            if (t.name.size() > 1 && t.name[0] == 't') ++seen[static_cast<std::size_t>(std::stoi(t.name.substr(1)))];
+        for (int c : seen) once = once && c == 1;
+        gate.set_result(1);
+        rt.block_on([](std::vector<corio::Task<int>> ts) -> corio::Coro<void> {
+            for (auto& t : ts) co_await t;
+        }(ts));
+        for (int i = 0; i < 100000 && !emptied; ++i) {
+            emptied = rt.all_tasks().tasks.empty();
+            if (!emptied) std::this_thread::yield();
+        }
+    });
+    CHECK(once);
+    CHECK(emptied);
+}
+
 TEST_CASE("stress: dumps from another thread while tasks suspend, get named and finish", "[all_tasks][stress]") {
     const int rounds = 200 / corio_test::kScale;
     std::size_t max_listed = 0;

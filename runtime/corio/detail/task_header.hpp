@@ -5,6 +5,7 @@
 #pragma once
 
 #include <coroutine>
+#include <cstdint>
 #include <source_location>
 #include <string>
 
@@ -13,7 +14,6 @@
 namespace corio::detail {
 
 struct RuntimeCore;
-struct LiveNode;
 struct TaskHeader;
 
 // The live-task registry behind all_tasks() (runtime/task_registry.cpp).
@@ -62,12 +62,19 @@ struct TaskHeader : CompletionState {
     void on_suspend() noexcept {
         if (joined_by) [[unlikely]]
             register_joiners();
-        if (!live_node.load(memory_order_relaxed)) [[unlikely]]
+        if (!live_shard.load(memory_order_relaxed)) [[unlikely]]
             register_live(this);
     }
 
-    // Its entry in the registry, once it has one (set under the registry's lock).
-    Atomic<LiveNode*> live_node{nullptr};
+    // Its entry in the registry (runtime/task_registry.cpp): the shard it
+    // joined, plus one (0: never listed nor named). Claimed once, by CAS,
+    // when the task first suspends or is named; read without the lock by
+    // the task's own suspend, finish and destroy paths.
+    Atomic<std::uint8_t> live_shard{0};
+    // Guarded by the registry's lock: the slot it is listed in, plus one
+    // (0: not listed), and its name, allocated only for a named task.
+    std::uint32_t live_slot = 0;
+    std::string* live_name = nullptr;
 
     // Whether the task waits on a future, task or primitive now.
     bool waiting() noexcept {
