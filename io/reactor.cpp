@@ -231,6 +231,9 @@ void Reactor::fire_due_timers() {
     due_.clear();
     while (!timers_.empty() && timers_.top_deadline() <= now) due_.push_back(timers_.pop());
     const std::size_t n = due_.size();
+    // The woken tasks go to the runtime in batches: one queue push, fence
+    // and worker wake-up per batch, not per timer.
+    InjectBatch batch;
     for (std::size_t i = 0; i < std::min(n, kAhead); ++i) __builtin_prefetch(due_[i], 1);
     for (std::size_t i = 0; i < n; ++i) {
         if (i + kAhead < n) __builtin_prefetch(due_[i + kAhead], 1);

@@ -108,6 +108,7 @@ struct RuntimeCore {
     std::vector<std::pair<const void*, std::unique_ptr<Service>>> services;  // in start order
 
     void inject(TaskHeader* task) noexcept;  // from any thread
+    void inject_bulk(TaskHeader* const* tasks, std::size_t n) noexcept;  // inject() for many (inject_batch.cpp)
     void wake_one_if_needed() noexcept;
     std::uint64_t live_tasks() const noexcept;
     void cancel_waited() noexcept;

@@ -336,7 +336,7 @@ void schedule(TaskHeader* task, std::coroutine_handle<> at) noexcept {
         if (w->lifo) w->push_local(w->lifo);
         w->lifo = task;
         task->runtime->wake_one_if_needed();
-    } else {
+    } else if (!InjectBatch::take(task)) {
         task->runtime->inject(task);
     }
 }

@@ -48,6 +48,41 @@ void start_task(TaskHeader* task, RuntimeCore* runtime, const std::source_locati
 // Makes a suspended task runnable again, resuming at `at`.
 void schedule(TaskHeader* task, std::coroutine_handle<> at) noexcept;
 
+// Wakes batched on a thread that is no worker (runtime/inject_batch.cpp):
+// while an InjectBatch lives on the stack, schedule() from this thread queues
+// the tasks it would inject one by one (a global-queue push, a seq_cst
+// fence and an idle check each) and hands them to their runtime together,
+// one push, fence and wake-up per batch, when the batch fills or ends. For
+// a completer that wakes many tasks in one pass (a reactor firing a burst
+// of timers); it must not block while it holds the batch.
+class InjectBatch {
+public:
+    InjectBatch() noexcept : outer_(active_) { active_ = this; }
+    ~InjectBatch() {
+        flush();
+        active_ = outer_;
+    }
+    InjectBatch(const InjectBatch&) = delete;
+    InjectBatch& operator=(const InjectBatch&) = delete;
+
+    // schedule()'s hook: true when a batch on this thread took the task.
+    static bool take(TaskHeader* task) noexcept {
+        InjectBatch* b = active_;
+        return b && b->add(task);
+    }
+    void flush() noexcept;
+
+private:
+    static constexpr std::size_t kCapacity = 256;
+    bool add(TaskHeader* task) noexcept;
+
+    static inline constinit thread_local InjectBatch* active_ = nullptr;
+    InjectBatch* outer_;
+    RuntimeCore* runtime_ = nullptr;  // all the queued tasks are its
+    std::size_t size_ = 0;
+    TaskHeader* tasks_[kCapacity];
+};
+
 // Puts the task behind the other runnable tasks (yield_now, spent budget).
 void yield_task(TaskHeader* task, std::coroutine_handle<> at) noexcept;
 
