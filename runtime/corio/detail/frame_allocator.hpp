@@ -20,25 +20,33 @@ inline void free_frame(void* frame, std::size_t size) noexcept { ::operator dele
 
 inline constexpr std::size_t kFrameGranuleShift = 6;  // 64-byte classes
 inline constexpr std::size_t kFrameClasses = 64;      // frames up to 4 KiB are pooled
-// Per class, a thread keeps up to 64 MiB of freed frames: a program that
-// had 200,000 tasks alive once will again, and handing the memory back
-// makes tbbmalloc unmap it and the next burst fault it in page by page.
-inline constexpr std::size_t kMaxCachedBytesPerClass = std::size_t{64} << 20;
-inline constexpr unsigned max_cached_frames(std::size_t c) noexcept {
-    return static_cast<unsigned>(kMaxCachedBytesPerClass / ((c + 1) << kFrameGranuleShift));
+// A thread's free frames of one class go to and come from a process-wide
+// depot in chains of about 128 KiB, so memory freed on one thread (a task
+// that ended there) feeds another that allocates (a spawning loop), and
+// outlives its thread (a runtime's workers end, the next runtime's start):
+// memory handed back to tbbmalloc gets unmapped, and the next burst faults
+// it in page by page, which on this class of VM costs more than the burst.
+inline constexpr std::size_t kFrameChainBytes = std::size_t{128} << 10;
+inline constexpr unsigned frame_chain_length(std::size_t c) noexcept {
+    return static_cast<unsigned>(kFrameChainBytes / ((c + 1) << kFrameGranuleShift));
 }
 
 struct FreeFrame {
     FreeFrame* next;
+    // In the first frame of a chain in the depot:
+    FreeFrame* next_chain;
+    unsigned length;
 };
 
 // Trivially destructible on purpose: thread_local access then needs no
-// guard. The memory is handed back at thread exit by a separate object
-// (frame_allocator.cpp), registered on the slow path.
+// guard. The frames are handed to the depot at thread exit by a separate
+// object (frame_allocator.cpp), registered on the slow path.
 struct FrameCache {
-    FreeFrame* heads[kFrameClasses];
-    unsigned counts[kFrameClasses];
+    FreeFrame* heads[kFrameClasses];   // the chain frames come from and go to
+    unsigned counts[kFrameClasses];    // its length
+    FreeFrame* spares[kFrameClasses];  // a full chain kept back from the depot
     bool registered;
+    bool exited;  // the thread's cache was handed back: frames go to the depot one by one
 };
 inline constinit thread_local FrameCache frame_cache{};
 
@@ -65,7 +73,7 @@ inline void free_frame(void* frame, std::size_t size) noexcept {
     FrameCache& cache = frame_cache;
     // `registered` first: a thread that only frees must still hand its
     // cache back when it ends (the slow path registers it).
-    if (c < kFrameClasses && cache.registered && cache.counts[c] < max_cached_frames(c)) {
+    if (c < kFrameClasses && cache.registered && cache.counts[c] < frame_chain_length(c)) {
         auto* block = static_cast<FreeFrame*>(frame);
         block->next = cache.heads[c];
         cache.heads[c] = block;
