@@ -113,6 +113,10 @@ void RuntimeCore::shutdown() noexcept {
 
 RuntimeMetrics RuntimeCore::metrics() const {
     RuntimeMetrics m;
+    // First: the per-worker counts read below are then no older than the
+    // ones it summed (read-read coherence), so a reading of no live task
+    // comes with every completion counted, even one that lands meanwhile.
+    m.live_tasks = live_tasks();
     m.workers.reserve(workers.size());
     for (auto& w : workers) {
         WorkerMetrics wm;
@@ -126,7 +130,6 @@ RuntimeMetrics RuntimeCore::metrics() const {
         m.workers.push_back(wm);
     }
     m.global_queue_depth = global.size_approx();
-    m.live_tasks = live_tasks();
     if (trace) {
         m.trace_events = trace->events_written();
         m.trace_dropped = trace->events_dropped();
