@@ -164,96 +164,28 @@ void Reactor::handle(ReactorMsg* msg) {
     IoOp* op = msg->op;
     if (op->kind == IoOp::Kind::uring) return handle_uring(msg);
     if (msg->is_cancel) {
-        // The op was resolved early: its entry is stale (lazy deletion).
-        // Once stale entries are the majority, one O(n) pass takes them all
-        // out, so a cancelled sleep costs O(1) and what is left behind never
-        // outgrows the live timers.
-        if (op->in_heap && !op->cancel_seen) {
-            op->cancel_seen = true;
-            if (++stale_ * 2 > timers_.size()) compact();
-        }
+        timers_.note_resolved(op);  // resolved early: its entry is stale
         op->release();  // the message's reference
         return;
     }
-    // A submission; it carries the reactor's reference.
-    if (draining_ || (op->state() & CompletionState::kClaimed)) {
-        // Resolved before it got here (or the reactor is going away, which
-        // cannot happen while a task waits on it): nothing to arm.
-        if (!(op->state() & CompletionState::kClaimed) && op->try_claim()) publish_op(op, CompletionState::Outcome::cancelled);
-        op->release();
-        return;
-    }
-    op->seq = next_seq_++;
-    op->in_heap = true;
-    timers_.push(op);
-}
-
-void Reactor::drop_timer(IoOp* op) noexcept {
-    op->in_heap = false;
-    if (op->cancel_seen) --stale_;
-    op->release();  // the heap's reference
-}
-
-void Reactor::compact() {
-    // Every resolved op goes, counted or not: a cancel message still on its
-    // way finds it gone.
-    scratch_.clear();
-    timers_.remove_if([](const IoOp* op) { return (op->state() & CompletionState::kClaimed) != 0; }, scratch_);
-    for (IoOp* op : scratch_) drop_timer(op);
-}
-
-void Reactor::expire(IoOp* op, IoClock::time_point now) noexcept {
-    if (op->try_claim()) {
-        if (thread_trace_writer()) [[unlikely]] {
-            const auto late = std::chrono::duration_cast<std::chrono::microseconds>(now - op->deadline).count();
-            trace_event(trace::EventKind::timer_fire, reinterpret_cast<std::uintptr_t>(op),
-                        static_cast<std::uint32_t>(std::min<std::int64_t>(late, UINT32_MAX)));
-        }
-        op->expired = true;
-        if (op->on_expire) op->on_expire(op);
-        op->in_heap = false;  // and not stale: nobody else resolved it
-        publish_op_releasing(op, CompletionState::Outcome::value);
-        return;
-    }
-    // else: resolved early; its cancel message is on the way (or came) and
-    // finds the op gone from the heap.
-    drop_timer(op);
+    // A submission; it carries the reactor's reference. A reactor going
+    // away (which cannot happen while a task waits on it) arms nothing.
+    if (draining_ && op->try_claim()) publish_op(op, CompletionState::Outcome::cancelled);
+    timers_.add(op);
 }
 
 void Reactor::fire_due_timers() {
-    if (timers_.empty()) return;
-    const auto now = IoClock::now();
-    // `<=` against a fresh clock read: a timer never fires before its
-    // deadline. The due ops are taken out first and fired as a batch, each
-    // one's cache miss prefetched a few turns ahead (a burst of timers is
-    // mostly misses otherwise).
-    constexpr std::size_t kAhead = 8;
-    due_.clear();
-    while (!timers_.empty() && timers_.top_deadline() <= now) due_.push_back(timers_.pop());
-    const std::size_t n = due_.size();
     // The woken tasks go to the runtime in batches: one queue push, fence
     // and worker wake-up per batch, not per timer.
     InjectBatch batch;
-    for (std::size_t i = 0; i < std::min(n, kAhead); ++i) __builtin_prefetch(due_[i], 1);
-    for (std::size_t i = 0; i < n; ++i) {
-        if (i + kAhead < n) __builtin_prefetch(due_[i + kAhead], 1);
-        expire(due_[i], now);
-    }
-    // A stale entry on top would wake the reactor for nothing.
-    while (!timers_.empty() && (timers_.top()->state() & CompletionState::kClaimed)) drop_timer(timers_.pop());
+    timers_.fire_due();
 }
 
 void Reactor::cancel_waits_now() {
     // The sleeps and wait_fors tasks wait on end now, as cancelled (no
     // kernel buffer to wait for). A timeout scope's timer (on_expire set)
     // stays: its body is cancelled by other means and still settles it.
-    scratch_.clear();
-    timers_.remove_if([](const IoOp* op) { return op->on_expire == nullptr; }, scratch_);
-    for (IoOp* op : scratch_) {
-        // else: resolved early; its cancel message finds it gone.
-        if (op->try_claim()) publish_op(op, CompletionState::Outcome::cancelled);
-        drop_timer(op);
-    }
+    timers_.cancel_sleeps();
     // The kernel's ops are cancelled as a task's cancel would; each one
     // completes when its CQE arrives.
     for (IoOp* op = flight_.head(); op; op = op->flight_next) {
@@ -269,18 +201,14 @@ void Reactor::cancel_waits_now() {
 
 void Reactor::publish_counts() noexcept {
     // relaxed: figures for metrics(), no ordering with anything.
-    timers_pending_.store(timers_.size() - stale_, memory_order_relaxed);
+    timers_pending_.store(timers_.pending(), memory_order_relaxed);
     io_in_flight_.store(flight_.size(), memory_order_relaxed);
 }
 
 void Reactor::begin_drain() {
     draining_ = true;
     // No task is left, so no timer has a waiter; complete them as cancelled.
-    while (!timers_.empty()) {
-        IoOp* op = timers_.pop();
-        if (op->try_claim()) publish_op(op, CompletionState::Outcome::cancelled);
-        drop_timer(op);
-    }
+    timers_.cancel_all();
     if (wake_armed_) {
         io_uring_sqe* sqe = get_sqe();
         io_uring_prep_cancel64(sqe, kWakeRead, 0);
@@ -347,7 +275,7 @@ void Reactor::run(unsigned index) {
         __kernel_timespec* timeout = nullptr;
         std::int64_t until = kNever;
         if (!timers_.empty()) {
-            auto wake_at = timers_.top_deadline();
+            auto wake_at = timers_.next_deadline();
             // With many timers pending, wake a little late so that a stream
             // of deadlines fires in batches (one io_uring_enter each), as the
             // kernel's timer slack does; a few timers keep full precision.

@@ -24,7 +24,7 @@
 #include "corio/detail/atomic.hpp"
 #include "corio/io/detail/io_op.hpp"
 #include "mpsc_queue.hpp"
-#include "timer_heap.hpp"
+#include "timer_queue.hpp"
 #include "uring_requests.hpp"
 
 namespace corio::detail {
@@ -68,9 +68,6 @@ private:
     void handle_uring(ReactorMsg* msg);
     void complete_uring(IoOp* op, int res) noexcept;
     void submit(IoOp* op);
-    void expire(IoOp* op, IoClock::time_point now) noexcept;
-    void drop_timer(IoOp* op) noexcept;
-    void compact();
     void fire_due_timers();
     void cancel_waits_now();
     void begin_drain();
@@ -98,12 +95,8 @@ private:
 
     // --- the reactor thread's own -----------------------------------------
     io_uring ring_{};
-    TimerHeap timers_;
-    std::size_t stale_ = 0;        // heap entries resolved early, known from their cancel message
-    std::vector<IoOp*> due_;       // fire_due_timers' batch
-    std::vector<IoOp*> scratch_;   // timers taken out by remove_if
+    TimerQueue timers_;
     std::uint64_t wake_buf_ = 0;  // the armed eventfd read writes here
-    std::uint64_t next_seq_ = 0;
     unsigned in_flight_ = 0;  // requests whose completion the kernel still owes
     FlightList flight_;       // of which ops' own requests
     bool wake_armed_ = false;
