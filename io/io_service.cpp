@@ -52,7 +52,11 @@ public:
             r->refresh_counts();
         }
         std::lock_guard lock(rings_mutex_);
-        for (WorkerRing* ring : rings_) metrics.io_in_flight += ring->ops_in_flight();
+        for (WorkerRing* ring : rings_) {
+            metrics.io_in_flight += ring->ops_in_flight();
+            metrics.timers_pending += ring->timers_pending();
+            ring->refresh_counts();
+        }
     }
 
     // Called once no task is left: every op a task awaited is done, so

@@ -82,7 +82,7 @@ std::size_t TimerQueue::fire_due() noexcept {
     return n;
 }
 
-void TimerQueue::cancel_sleeps() noexcept {
+std::size_t TimerQueue::cancel_sleeps() noexcept {
     scratch_.clear();
     heap_.remove_if([](const IoOp* op) { return op->on_expire == nullptr; }, scratch_);
     for (IoOp* op : scratch_) {
@@ -90,6 +90,7 @@ void TimerQueue::cancel_sleeps() noexcept {
         if (op->try_claim()) publish_op(op, CompletionState::Outcome::cancelled);
         drop(op);
     }
+    return scratch_.size();
 }
 
 void TimerQueue::cancel_all() noexcept {

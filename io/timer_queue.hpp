@@ -30,7 +30,7 @@ public:
     // Runtime shutdown began: the sleeps and wait_fors end now, as
     // cancelled; a timeout scope's timer (on_expire set) stays, since its
     // body is cancelled by other means and still settles it.
-    void cancel_sleeps() noexcept;
+    std::size_t cancel_sleeps() noexcept;  // how many it ended
     // The owner is going away (no task is left): every timer ends, cancelled.
     void cancel_all() noexcept;
 

@@ -1,8 +1,10 @@
 // Timer ops: making, arming, early resolution, and their CompletionOps.
+#include <cassert>
 #include <new>
 
 #include "corio/detail/frame_allocator.hpp"
 #include "io_completion.hpp"
+#include "corio/detail/service.hpp"
 #include "reactor.hpp"
 #include "worker_ring.hpp"
 
@@ -56,15 +58,16 @@ void publish_op_releasing(IoOp* op, CompletionState::Outcome outcome) noexcept {
 IoOp* make_timer(IoClock::time_point deadline) {
     IoOp* op = new_op(&kTimerOps, IoOp::Kind::timer);
     op->deadline = deadline;
+    op->ring = WorkerRing::for_this_thread(current_runtime());
     return op;
 }
 
 void arm(IoOp* op) noexcept {
     op->retain();  // the reactor's (or ring's), carried by the message, then the heap
-    if (op->ring) {
-        if (op->ring->on_own_thread()) return op->ring->submit(op);
-        op->ring = nullptr;  // armed elsewhere than where it was made: the reactor serves it
-    }
+    // An op is made and armed in one await_suspend, on one thread: a ring
+    // op is armed on its ring's own thread.
+    assert(!op->ring || op->ring->on_own_thread());
+    if (op->ring) return op->ring->submit(op);
     // Due at its deadline: a reactor asleep until earlier need not wake.
     op->reactor->post(&op->submit_msg, op->deadline.time_since_epoch().count());
 }
@@ -74,8 +77,12 @@ bool resolve_early(IoOp* op, CompletionState::Outcome outcome) noexcept {
     op->expired = false;
     // Tell the reactor before publishing: once published, the awaiting task
     // may finish and the runtime (and its reactor) shut down.
-    op->retain();  // the message's
-    op->reactor->post(&op->cancel_msg);
+    if (op->ring) {
+        op->ring->timer_resolved(op);
+    } else {
+        op->retain();  // the message's
+        op->reactor->post(&op->cancel_msg);
+    }
     publish_op(op, outcome);
     return true;
 }

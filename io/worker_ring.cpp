@@ -5,6 +5,8 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -81,6 +83,11 @@ io_uring_sqe* WorkerRing::get_sqe() noexcept {
 }
 
 void WorkerRing::submit(IoOp* op) noexcept {
+    if (op->kind == IoOp::Kind::timer) {
+        timers_.add(op);
+        timers_pending_.store(timers_.pending(), memory_order_relaxed);
+        return;
+    }
     if (op->cancel_requested) {
         // Its task was cancelled while it made the op (set_waiting_on comes
         // before arm): nothing goes to the kernel.
@@ -123,6 +130,13 @@ void WorkerRing::cancel(IoOp* op) noexcept {
     signal();
 }
 
+void WorkerRing::timer_resolved(IoOp* op) noexcept {
+    // Through the inbox even on the ring's own thread: a timer may be
+    // resolved from inside fire_timers (a timeout scope's on_expire).
+    op->retain();  // the message's
+    inbox_.push(&op->cancel_msg);
+}
+
 void WorkerRing::cancel_all() noexcept {
     // release: pairs with take_messages()'s acquire exchange.
     cancel_all_requested_.store(true, memory_order_release);
@@ -144,20 +158,31 @@ void WorkerRing::arm_wake_read() noexcept {
     wake_armed_ = true;
 }
 
-void WorkerRing::take_messages() noexcept {
+bool WorkerRing::take_messages() noexcept {
+    bool timers_changed = false;
+    bool woke = false;  // tasks made runnable (sleeps ended by shutdown)
     while (ReactorMsg* msg = inbox_.pop()) {
-        cancel_now(msg->op);
+        if (msg->op->kind == IoOp::Kind::timer) {
+            timers_.note_resolved(msg->op);
+            timers_changed = true;
+        } else {
+            cancel_now(msg->op);
+        }
         msg->op->release();  // the message's
     }
     // acquire: pairs with cancel_all()'s release (the relaxed load keeps the
     // common case free of a locked op).
     if (cancel_all_requested_.load(memory_order_relaxed) && cancel_all_requested_.exchange(false, memory_order_acquire)) {
+        woke = timers_.cancel_sleeps() > 0;
+        timers_changed = true;
         for (IoOp* op = flight_.head(); op; op = op->flight_next) {
             // acq_rel: one cancel per op; when its task asked first, that
             // task's request does the work.
             if (!op->cancel_posted.exchange(true, memory_order_acq_rel)) cancel_now(op);
         }
     }
+    if (timers_changed) timers_pending_.store(timers_.pending(), memory_order_relaxed);
+    return woke;
 }
 
 unsigned WorkerRing::reap() noexcept {
@@ -198,8 +223,16 @@ unsigned WorkerRing::reap() noexcept {
     return completed;
 }
 
+std::size_t WorkerRing::fire_timers() noexcept {
+    if (timers_.empty()) return 0;
+    const std::size_t fired = timers_.fire_due();
+    timers_pending_.store(timers_.pending(), memory_order_relaxed);
+    return fired;
+}
+
 void WorkerRing::poll() noexcept {
     take_messages();
+    fire_timers();
     // Enter the kernel only with requests to hand over, completions posted,
     // or completion work the kernel deferred to us (DEFER_TASKRUN flags it).
     const bool deferred = (IO_URING_READ_ONCE(*ring_.sq.kflags) & IORING_SQ_TASKRUN) != 0;
@@ -209,7 +242,8 @@ void WorkerRing::poll() noexcept {
 }
 
 bool WorkerRing::park(Atomic<std::uint32_t>* word) noexcept {
-    take_messages();
+    const bool woke = take_messages();
+    if (fire_timers() > 0 || woke) return true;
     if (!futex_armed_) {
         // Completes when a waker clears the word and wakes it (at once if
         // it is no longer 1); may stay armed across sleeps.
@@ -221,16 +255,29 @@ bool WorkerRing::park(Atomic<std::uint32_t>* word) noexcept {
         ++own_in_flight_;
         futex_armed_ = true;
     }
-    int r = io_uring_submit_and_wait(&ring_, 1);
-    if (r < 0 && r != -EINTR && r != -EAGAIN && r != -EBUSY) [[unlikely]]
+    // No longer than the next timer's deadline.
+    int r;
+    if (timers_.empty()) {
+        r = io_uring_submit_and_wait(&ring_, 1);
+    } else {
+        const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(timers_.next_deadline() - IoClock::now());
+        const long long wait = std::max<long long>(0, ns.count());
+        __kernel_timespec ts{wait / 1'000'000'000, wait % 1'000'000'000};
+        io_uring_cqe* cqe = nullptr;
+        r = io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, &ts, nullptr);
+    }
+    if (r < 0 && r != -EINTR && r != -EAGAIN && r != -EBUSY && r != -ETIME) [[unlikely]]
         std::fprintf(stderr, "corio: worker ring: io_uring_enter failed: %d\n", r);
-    return reap() > 0;
+    const unsigned completed = reap();
+    return completed + fire_timers() > 0;
 }
 
 void WorkerRing::close() noexcept {
     if (!open_) return;
     closing_ = true;
     take_messages();
+    timers_.cancel_all();  // no task is left to wait on them
+    timers_pending_.store(0, memory_order_relaxed);
     // No task is left, so nothing should be in flight; cancel what is.
     for (IoOp* op = flight_.head(); op; op = op->flight_next) {
         // relaxed: read back on this thread only.

@@ -10,9 +10,12 @@
 // op to a reactor thread and each completion back costs two thread
 // hand-offs per op, and on a core shared with a client (W7) each hand-off
 // is a context switch; that was most of the server's CPU per request.
-// Timers, and ops made on threads that are no workers, stay on the reactor
-// threads, as does everything when Options.worker_rings is off or the
-// kernel lacks DEFER_TASKRUN or IORING_OP_FUTEX_WAIT (Linux 6.7).
+// Timers go the same way: a worker keeps the timers its tasks arm in a
+// TimerQueue, fires them when it polls the ring, and sleeps in the ring no
+// longer than the next deadline, so a timer wakes its task on that worker's
+// own queue. Ops and timers made on threads that are no workers stay on the
+// reactor threads, as does everything when Options.worker_rings is off or
+// the kernel lacks DEFER_TASKRUN or IORING_OP_FUTEX_WAIT (Linux 6.7).
 //
 // Other threads reach a ring only through its inbox (cancels) and an
 // eventfd whose read is kept armed in it.
@@ -25,6 +28,7 @@
 #include "corio/detail/worker_io.hpp"
 #include "corio/io/detail/io_op.hpp"
 #include "mpsc_queue.hpp"
+#include "timer_queue.hpp"
 #include "uring_requests.hpp"
 
 namespace corio::detail {
@@ -37,17 +41,26 @@ public:
     static WorkerRing* for_this_thread(RuntimeCore* runtime) noexcept;
     ~WorkerRing() override;
 
-    // The ring's own thread: prepares `op`'s request, which carries the
-    // op's reference (taken by the caller) until its CQE.
+    // The ring's own thread: prepares `op`'s request, or arms its timer;
+    // either carries the op's reference (taken by the caller) until done.
     void submit(IoOp* op) noexcept;
     // Any thread: asks the kernel to cancel `op` (which completes when the
     // kernel answers). The caller holds a reference meanwhile.
     void cancel(IoOp* op) noexcept;
-    // Any thread (runtime shutdown): cancels every op in flight.
+    // Any thread: the timer `op` was resolved early (its entry goes stale;
+    // no wake-up: the ring sees it at its next poll). Takes a reference.
+    void timer_resolved(IoOp* op) noexcept;
+    // Any thread (runtime shutdown): cancels every op in flight and ends
+    // the sleeps (as TimerQueue::cancel_sleeps).
     void cancel_all() noexcept;
     // True on the thread the ring belongs to.
     bool on_own_thread() const noexcept;
     std::uint64_t ops_in_flight() const noexcept { return ops_in_flight_.load(memory_order_relaxed); }
+    // For metrics: as of the ring's last look at its inbox, where cancelled
+    // timers wait unnoticed while it sleeps: refresh_counts() wakes it to
+    // take them in, for the next reading.
+    std::uint64_t timers_pending() const noexcept { return timers_pending_.load(memory_order_relaxed); }
+    void refresh_counts() noexcept { signal(); }
 
     void poll() noexcept override;
     bool park(Atomic<std::uint32_t>* word) noexcept override;
@@ -59,10 +72,11 @@ private:
     io_uring_sqe* get_sqe() noexcept;
     void ask_cancel(std::uint64_t user_data) noexcept;
     void cancel_now(IoOp* op) noexcept;
-    void take_messages() noexcept;
+    bool take_messages() noexcept;  // true when it made tasks runnable
     void signal() noexcept;
     void arm_wake_read() noexcept;
     unsigned reap() noexcept;
+    std::size_t fire_timers() noexcept;
 
     io_uring ring_{};
     int wake_fd_ = -1;
@@ -71,9 +85,11 @@ private:
     alignas(64) MpscQueue inbox_;
     Atomic<bool> cancel_all_requested_{false};
     Atomic<std::uint64_t> ops_in_flight_{0};  // for metrics (relaxed)
+    Atomic<std::uint64_t> timers_pending_{0};
 
     // --- the ring's own thread ----------------------------------------------
     alignas(64) FlightList flight_;
+    TimerQueue timers_;
     unsigned own_in_flight_ = 0;  // the ring's own requests: futex wait, wake read, cancels
     std::uint64_t wake_buf_ = 0;
     bool futex_armed_ = false;

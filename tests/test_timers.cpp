@@ -200,6 +200,9 @@ TEST_CASE("a task that catches the cancellation of its sleep can sleep again", "
 }
 
 TEST_CASE("many timers: all fire, none early", "[timers][stress]") {
+    // On the workers' own timer heaps, and on the reactor's.
+    const bool worker_rings = GENERATE(true, false);
+    CAPTURE(worker_rings);
     const int n = many(100'000);
     std::vector<Wake> wakes(static_cast<std::size_t>(n));
     auto main = [&]() -> corio::Coro<void> {
@@ -209,13 +212,16 @@ TEST_CASE("many timers: all fire, none early", "[timers][stress]") {
         for (auto& w : wakes) tasks.push_back(corio::spawn(sleep_and_record(std::chrono::milliseconds(1 + rng() % 50), w)));
         for (auto& t : tasks) co_await t;
     };
-    run_bounded(main(), {.workers = 2});
+    run_bounded(main(), {.workers = 2, .worker_rings = worker_rings});
     std::size_t early = 0;
     for (auto& w : wakes) early += w.woke < w.deadline;
     CHECK(early == 0);
 }
 
 TEST_CASE("many pending timers cancel cheaply and leave nothing behind", "[timers][stress]") {
+    // On the workers' own timer heaps, and on the reactor's.
+    const bool worker_rings = GENERATE(true, false);
+    CAPTURE(worker_rings);
     const int n = many(100'000);
     int cancelled = 0;
     auto main = [&]() -> corio::Coro<void> {
@@ -233,7 +239,7 @@ TEST_CASE("many pending timers cancel cheaply and leave nothing behind", "[timer
         }
     };
     auto t0 = Clock::now();
-    run_bounded(main(), {.workers = 2});
+    run_bounded(main(), {.workers = 2, .worker_rings = worker_rings});
     CHECK(cancelled == n);
     CHECK(Clock::now() - t0 < 30s);
 }
@@ -263,6 +269,9 @@ TEST_CASE("shutdown cancels sleeping tasks at once", "[timers]") {
 }
 
 TEST_CASE("shutdown ends an hour-long sleep promptly, and a sleep begun while unwinding too", "[timers]") {
+    // On the workers' own timer heaps, and on the reactor's.
+    const bool worker_rings = GENERATE(true, false);
+    CAPTURE(worker_rings);
     // The reactor cancels its own sleeps when shutdown starts, and again
     // every 50 ms while tasks unwind: a task that catches the cancellation
     // and sleeps anew is cancelled again.
@@ -281,7 +290,7 @@ TEST_CASE("shutdown ends an hour-long sleep promptly, and a sleep begun while un
         co_return 1;
     };
     auto t0 = Clock::now();
-    CHECK(run_bounded(main(), {.workers = 2}) == 1);
+    CHECK(run_bounded(main(), {.workers = 2, .worker_rings = worker_rings}) == 1);
     CHECK(Clock::now() - t0 < 5s);  // not the hour, nor the 10 s shutdown timeout
     CHECK(cancels == 1);
 }
@@ -302,7 +311,7 @@ TEST_CASE("an earlier timer wakes a reactor that waits for a later one", "[timer
         }
         co_return took;
     };
-    const auto took = run_bounded(main(), {.workers = 2});
+    const auto took = run_bounded(main(), {.workers = 2, .worker_rings = false});  // the reactor's timers
     CHECK(took >= 2ms);
     CHECK(took < 10s);
 }
@@ -315,7 +324,7 @@ TEST_CASE("several reactor threads", "[timers]") {
             tasks.push_back(corio::spawn(sleep_and_record(std::chrono::microseconds(100 * (i % 50)), wakes[i])));
         for (auto& t : tasks) co_await t;
     };
-    run_bounded(main(), {.workers = 3, .io_threads = 3});
+    run_bounded(main(), {.workers = 3, .io_threads = 3, .worker_rings = false});
     for (auto& w : wakes) CHECK(w.woke >= w.deadline);
 }
 
@@ -519,6 +528,9 @@ TEST_CASE("timeout inside wait_for, and cancellation from outside a timeout", "[
 }
 
 TEST_CASE("timer stress: sleeps, wait_fors and cancels racing on many workers", "[timers][stress]") {
+    // On the workers' own timer heaps, and on the reactor's.
+    const bool worker_rings = GENERATE(true, false);
+    CAPTURE(worker_rings);
     const int n = many(4000);
     std::atomic<int> finished{0};
     auto one = [&](int i) -> corio::Coro<void> {
@@ -546,6 +558,6 @@ TEST_CASE("timer stress: sleeps, wait_fors and cancels racing on many workers", 
             }
         }
     };
-    run_bounded(main(), {.workers = 4});
+    run_bounded(main(), {.workers = 4, .worker_rings = worker_rings});
     CHECK(finished >= n);
 }

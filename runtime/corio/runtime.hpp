@@ -31,9 +31,9 @@ struct SlowPoll {
 struct Options {
     unsigned workers = 0;  // 0: one per core (std::thread::hardware_concurrency)
     unsigned io_threads = 1;  // io_uring reactor threads, started on the first I/O or timer
-    // Socket and file I/O of a task goes through an io_uring of the worker
-    // that runs it (no hand-off to a reactor thread; needs Linux 6.7, else
-    // the reactors serve it). Timers always use the reactors.
+    // A task's socket and file I/O and its timers go through an io_uring
+    // of the worker that runs it (no hand-off to a reactor thread; needs
+    // Linux 6.7, else the reactors serve them). False: the reactors serve all.
     bool worker_rings = true;
     unsigned max_blocking_threads = 512;  // to_thread's elastic pool
     // How long shutdown waits for cancelled tasks to unwind before it gives
