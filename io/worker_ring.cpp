@@ -230,20 +230,24 @@ std::size_t WorkerRing::fire_timers() noexcept {
     return fired;
 }
 
-void WorkerRing::poll() noexcept {
+void WorkerRing::poll(bool submit) noexcept {
     take_messages();
     fire_timers();
-    // Enter the kernel only with requests to hand over, completions posted,
-    // or completion work the kernel deferred to us (DEFER_TASKRUN flags it).
+    // Enter the kernel only with requests to hand over or completion work
+    // it deferred to us (DEFER_TASKRUN flags it); CQEs already posted need
+    // no syscall.
     const bool deferred = (IO_URING_READ_ONCE(*ring_.sq.kflags) & IORING_SQ_TASKRUN) != 0;
-    if (io_uring_sq_ready(&ring_) == 0 && !deferred && io_uring_cq_ready(&ring_) == 0) return;
-    io_uring_submit_and_get_events(&ring_);
+    if (submit && (deferred || io_uring_sq_ready(&ring_) != 0)) io_uring_submit_and_get_events(&ring_);
     reap();
 }
 
-bool WorkerRing::park(Atomic<std::uint32_t>* word) noexcept {
+void WorkerRing::park(Atomic<std::uint32_t>* word) noexcept {
+    // Work already here (shutdown's messages end sleeps; timers fell due;
+    // CQEs posted): no sleep, the worker's poll takes it.
     const bool woke = take_messages();
-    if (fire_timers() > 0 || woke) return true;
+    if (woke || io_uring_cq_ready(&ring_) != 0 ||
+        (!timers_.empty() && timers_.next_deadline() <= IoClock::now()))
+        return;
     if (!futex_armed_) {
         // Completes when a waker clears the word and wakes it (at once if
         // it is no longer 1); may stay armed across sleeps.
@@ -268,8 +272,6 @@ bool WorkerRing::park(Atomic<std::uint32_t>* word) noexcept {
     }
     if (r < 0 && r != -EINTR && r != -EAGAIN && r != -EBUSY && r != -ETIME) [[unlikely]]
         std::fprintf(stderr, "corio: worker ring: io_uring_enter failed: %d\n", r);
-    const unsigned completed = reap();
-    return completed + fire_timers() > 0;
 }
 
 void WorkerRing::close() noexcept {

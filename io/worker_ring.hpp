@@ -62,8 +62,8 @@ public:
     std::uint64_t timers_pending() const noexcept { return timers_pending_.load(memory_order_relaxed); }
     void refresh_counts() noexcept { signal(); }
 
-    void poll() noexcept override;
-    bool park(Atomic<std::uint32_t>* word) noexcept override;
+    void poll(bool submit) noexcept override;
+    void park(Atomic<std::uint32_t>* word) noexcept override;
     void close() noexcept override;
 
 private:

@@ -69,10 +69,11 @@ void Worker::run() {
             if (runtime.idle.end_search()) runtime.wake_one_if_needed();
         }
         if (io && (!task || ++io_tick >= kIoPollInterval)) [[unlikely]] {
-            // The queue ran dry (or it is time): hand the kernel the ops the
-            // tasks queued and run what it has answered.
+            // It is time to hand the kernel the ops the tasks queued, or the
+            // queue ran dry (park() will hand them over): run what the
+            // kernel has answered.
             io_tick = 0;
-            io->poll();
+            io->poll(task != nullptr);
             if (!task) task = next_local();
         }
         if (!task) task = search();
@@ -260,9 +261,11 @@ void Worker::park() {
     // I/O completions takes itself off the sleepers and is merely awake.
     searching = true;
     if (io) {
-        // Sleep in the ring, so this worker's completions wake it too.
+        // Sleep in the ring, so this worker's completions and timers wake
+        // it too; the run loop's poll then completes them.
         while (parker.asleep()) {
-            if (io->park(parker.word()) && parker.asleep() && runtime.idle.withdraw_sleeper(index)) {
+            io->park(parker.word());
+            if (parker.asleep() && runtime.idle.withdraw_sleeper(index)) {
                 searching = false;
                 break;
             }

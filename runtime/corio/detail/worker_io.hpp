@@ -19,14 +19,18 @@ struct RuntimeCore;
 class WorkerIo {
 public:
     virtual ~WorkerIo() = default;
-    // Hands the kernel what is queued and completes what it has answered;
-    // never blocks. The worker calls it when its queue runs dry and every
-    // kIoPollInterval tasks.
-    virtual void poll() noexcept = 0;
-    // The worker has nothing to run: blocks until *word is no longer 1 (a
-    // waker cleared it; see Parker) or completions made tasks runnable.
-    // True in the second case.
-    virtual bool park(Atomic<std::uint32_t>* word) noexcept = 0;
+    // Completes what the kernel has answered and fires due timers; never
+    // blocks. With `submit`, first hands the kernel what is queued (a
+    // syscall); without, only looks (the worker's queue ran dry and it is
+    // about to park, which submits anyway). Called every kIoPollInterval
+    // tasks with `submit`, and when the queue runs dry without.
+    virtual void poll(bool submit) noexcept = 0;
+    // The worker has nothing to run: hands the kernel what is queued and
+    // blocks until *word is no longer 1 (a waker cleared it; see Parker), a
+    // completion arrived or a timer is due. Completes nothing itself: the
+    // worker first takes itself off the sleepers, so that the tasks its
+    // poll() then wakes do not make it wake itself.
+    virtual void park(Atomic<std::uint32_t>* word) noexcept = 0;
     // The worker is exiting (no task is left): cancels and drains what the
     // kernel still holds and closes.
     virtual void close() noexcept = 0;
