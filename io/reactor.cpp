@@ -30,12 +30,6 @@ constexpr std::uint64_t kAsyncCancel = 3;  // the answer to an ASYNC_CANCEL we s
 constexpr std::chrono::microseconds kSlack{50};
 constexpr std::size_t kSlackFrom = 256;
 
-__kernel_timespec to_timespec(IoClock::duration d) {
-    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
-    if (ns < 0) ns = 0;
-    return {static_cast<long long>(ns / 1'000'000'000), static_cast<long long>(ns % 1'000'000'000)};
-}
-
 }  // namespace
 
 Reactor::Reactor(unsigned index, RuntimeCore* runtime) {
@@ -103,17 +97,8 @@ void Reactor::stop() noexcept {
     thread_.join();
 }
 
-io_uring_sqe* Reactor::get_sqe() {
-    io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
-    while (!sqe) {  // SQ full: hand the kernel what we have and retry
-        io_uring_submit(&ring_);
-        sqe = io_uring_get_sqe(&ring_);
-    }
-    return sqe;
-}
-
 void Reactor::arm_wake_read() {
-    io_uring_sqe* sqe = get_sqe();
+    io_uring_sqe* sqe = get_sqe(&ring_);
     io_uring_prep_read(sqe, wake_fd_, &wake_buf_, sizeof wake_buf_, 0);
     io_uring_sqe_set_data64(sqe, kWakeRead);
     ++in_flight_;
@@ -126,7 +111,7 @@ void Reactor::handle_uring(ReactorMsg* msg) {
         if (op->submitted && !op->kernel_done) {
             // The message's reference keeps the op, so its address (the
             // user_data we cancel by) cannot belong to another op yet.
-            io_uring_sqe* sqe = get_sqe();
+            io_uring_sqe* sqe = get_sqe(&ring_);
             io_uring_prep_cancel64(sqe, reinterpret_cast<std::uint64_t>(op), 0);
             io_uring_sqe_set_data64(sqe, kAsyncCancel);
             ++in_flight_;
@@ -146,7 +131,7 @@ void Reactor::handle_uring(ReactorMsg* msg) {
 }
 
 void Reactor::submit(IoOp* op) {
-    io_uring_sqe* sqe = get_sqe();
+    io_uring_sqe* sqe = get_sqe(&ring_);
     prep_op(sqe, op);
     op->submitted = true;
     ++in_flight_;
@@ -192,7 +177,7 @@ void Reactor::cancel_waits_now() {
         // acq_rel: one cancel per op; when its task asked first, that
         // task's cancel message does the work.
         if (op->cancel_posted.exchange(true, memory_order_acq_rel)) continue;
-        io_uring_sqe* sqe = get_sqe();
+        io_uring_sqe* sqe = get_sqe(&ring_);
         io_uring_prep_cancel64(sqe, reinterpret_cast<std::uint64_t>(op), 0);
         io_uring_sqe_set_data64(sqe, kAsyncCancel);
         ++in_flight_;
@@ -210,7 +195,7 @@ void Reactor::begin_drain() {
     // No task is left, so no timer has a waiter; complete them as cancelled.
     timers_.cancel_all();
     if (wake_armed_) {
-        io_uring_sqe* sqe = get_sqe();
+        io_uring_sqe* sqe = get_sqe(&ring_);
         io_uring_prep_cancel64(sqe, kWakeRead, 0);
         io_uring_sqe_set_data64(sqe, kWakeCancel);
         ++in_flight_;
@@ -220,7 +205,7 @@ void Reactor::begin_drain() {
     for (IoOp* op = flight_.head(); op; op = op->flight_next) {
         // relaxed: the reactor's own reading of it comes later on this thread.
         op->cancel_posted.store(true, memory_order_relaxed);
-        io_uring_sqe* sqe = get_sqe();
+        io_uring_sqe* sqe = get_sqe(&ring_);
         io_uring_prep_cancel64(sqe, reinterpret_cast<std::uint64_t>(op), 0);
         io_uring_sqe_set_data64(sqe, kAsyncCancel);
         ++in_flight_;

@@ -73,7 +73,6 @@ private:
     void begin_drain();
     void publish_counts() noexcept;
     void arm_wake_read();
-    io_uring_sqe* get_sqe();
     void reap();
 
     MpscQueue queue_;

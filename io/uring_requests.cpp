@@ -3,6 +3,7 @@
 #include "uring_requests.hpp"
 
 #include <cerrno>
+#include <chrono>
 
 #include "io_completion.hpp"
 #include "socket_ops.hpp"
@@ -38,6 +39,12 @@ void prep_op(io_uring_sqe* sqe, IoOp* op) noexcept {
             break;
     }
     io_uring_sqe_set_data(sqe, op);
+}
+
+__kernel_timespec to_timespec(IoClock::duration d) noexcept {
+    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
+    if (ns < 0) ns = 0;
+    return {static_cast<long long>(ns / 1'000'000'000), static_cast<long long>(ns % 1'000'000'000)};
 }
 
 void complete_from_cqe(IoOp* op, int res) noexcept {

@@ -12,6 +12,20 @@ namespace corio::detail {
 // Fills `sqe` for `op` (its user_data is the op's address).
 void prep_op(io_uring_sqe* sqe, IoOp* op) noexcept;
 
+// The ring's next SQE; when the SQ is full, first hands the kernel what it
+// holds. Owner thread only. (Inline: one per request on the I/O path.)
+inline io_uring_sqe* get_sqe(io_uring* ring) noexcept {
+    io_uring_sqe* sqe = io_uring_get_sqe(ring);
+    while (!sqe) {  // SQ full: hand the kernel what we have and retry
+        io_uring_submit(ring);
+        sqe = io_uring_get_sqe(ring);
+    }
+    return sqe;
+}
+
+// A wait for io_uring_enter; a negative duration waits not at all.
+__kernel_timespec to_timespec(IoClock::duration d) noexcept;
+
 // The ops one ring's owner has submitted and not yet seen complete, linked
 // through their flight_prev/next (owner thread only).
 class FlightList {

@@ -5,7 +5,6 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -73,15 +72,6 @@ WorkerRing::~WorkerRing() { close(); }
 
 bool WorkerRing::on_own_thread() const noexcept { return ring_cache.ring == this; }
 
-io_uring_sqe* WorkerRing::get_sqe() noexcept {
-    io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
-    while (!sqe) {  // SQ full: hand the kernel what we have and retry
-        io_uring_submit(&ring_);
-        sqe = io_uring_get_sqe(&ring_);
-    }
-    return sqe;
-}
-
 void WorkerRing::submit(IoOp* op) noexcept {
     if (op->kind == IoOp::Kind::timer) {
         timers_.add(op);
@@ -95,7 +85,7 @@ void WorkerRing::submit(IoOp* op) noexcept {
         op->release();  // the ring's
         return;
     }
-    io_uring_sqe* sqe = get_sqe();
+    io_uring_sqe* sqe = get_sqe(&ring_);
     prep_op(sqe, op);
     op->submitted = true;
     flight_.add(op);
@@ -104,7 +94,7 @@ void WorkerRing::submit(IoOp* op) noexcept {
 }
 
 void WorkerRing::ask_cancel(std::uint64_t user_data) noexcept {
-    io_uring_sqe* sqe = get_sqe();
+    io_uring_sqe* sqe = get_sqe(&ring_);
     io_uring_prep_cancel64(sqe, user_data, 0);
     io_uring_sqe_set_data64(sqe, kAsyncCancel);
     ++own_in_flight_;
@@ -151,7 +141,7 @@ void WorkerRing::signal() noexcept {
 }
 
 void WorkerRing::arm_wake_read() noexcept {
-    io_uring_sqe* sqe = get_sqe();
+    io_uring_sqe* sqe = get_sqe(&ring_);
     io_uring_prep_read(sqe, wake_fd_, &wake_buf_, sizeof wake_buf_, 0);
     io_uring_sqe_set_data64(sqe, kWakeRead);
     ++own_in_flight_;
@@ -251,7 +241,7 @@ void WorkerRing::park(Atomic<std::uint32_t>* word) noexcept {
     if (!futex_armed_) {
         // Completes when a waker clears the word and wakes it (at once if
         // it is no longer 1); may stay armed across sleeps.
-        io_uring_sqe* sqe = get_sqe();
+        io_uring_sqe* sqe = get_sqe(&ring_);
         io_uring_prep_rw(kOpFutexWait, sqe, static_cast<int>(kFutex2SizeU32 | kFutex2Private),
                          reinterpret_cast<void*>(word), 0, 1);
         sqe->addr3 = FUTEX_BITSET_MATCH_ANY;
@@ -264,9 +254,7 @@ void WorkerRing::park(Atomic<std::uint32_t>* word) noexcept {
     if (timers_.empty()) {
         r = io_uring_submit_and_wait(&ring_, 1);
     } else {
-        const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(timers_.next_deadline() - IoClock::now());
-        const long long wait = std::max<long long>(0, ns.count());
-        __kernel_timespec ts{wait / 1'000'000'000, wait % 1'000'000'000};
+        __kernel_timespec ts = to_timespec(timers_.next_deadline() - IoClock::now());
         io_uring_cqe* cqe = nullptr;
         r = io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, &ts, nullptr);
     }

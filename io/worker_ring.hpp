@@ -69,7 +69,6 @@ public:
 private:
     WorkerRing() = default;
     bool start() noexcept;
-    io_uring_sqe* get_sqe() noexcept;
     void ask_cancel(std::uint64_t user_data) noexcept;
     void cancel_now(IoOp* op) noexcept;
     bool take_messages() noexcept;  // true when it made tasks runnable
