@@ -65,16 +65,24 @@ std::size_t TimerQueue::fire_due() noexcept {
     if (heap_.empty()) return 0;
     const auto now = IoClock::now();
     // `<=` against a fresh clock read: a timer never fires before its
-    // deadline. The due ops are taken out first and fired as a batch, each
-    // one's cache miss prefetched a few turns ahead (a burst of timers is
-    // mostly misses otherwise).
+    // deadline. The due ops are taken out first and fired as a batch, with
+    // their cache misses prefetched a few turns ahead (a burst of timers is
+    // mostly misses otherwise): the op itself, then the waiter it will
+    // wake (in the sleeping task's frame, read only once the op is here),
+    // then that task's header.
     constexpr std::size_t kAhead = 8;
+    constexpr std::size_t kWaiterAhead = 4;
+    constexpr std::size_t kTaskAhead = 2;
     due_.clear();
     while (!heap_.empty() && heap_.top_deadline() <= now) due_.push_back(heap_.pop());
     const std::size_t n = due_.size();
     for (std::size_t i = 0; i < std::min(n, kAhead); ++i) __builtin_prefetch(due_[i], 1);
     for (std::size_t i = 0; i < n; ++i) {
         if (i + kAhead < n) __builtin_prefetch(due_[i + kAhead], 1);
+        if (i + kWaiterAhead < n)
+            if (Waiter* w = due_[i + kWaiterAhead]->peek_waiter()) __builtin_prefetch(w, 1);
+        if (i + kTaskAhead < n)
+            if (Waiter* w = due_[i + kTaskAhead]->peek_waiter(); w && w->task) __builtin_prefetch(w->task, 1);
         expire(due_[i], now);
     }
     // A stale entry on top would wake the owner for nothing.

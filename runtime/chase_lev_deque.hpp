@@ -63,6 +63,14 @@ public:
         return item;
     }
 
+    // Owner only: the item pop() would return next, or null; it may be
+    // stolen meanwhile, so only a hint (for prefetching).
+    T peek() const noexcept {
+        std::int64_t b = bottom_.load(memory_order_relaxed) - 1;
+        if (b < top_.load(memory_order_relaxed)) return nullptr;
+        return slots_[b & mask_].load(memory_order_relaxed);
+    }
+
     // Owner only: pops the bottom item only if it is `item` (the join fast
     // path asks "is my child still at the bottom, unstolen?").
     bool pop_if(T item) noexcept {

@@ -78,6 +78,13 @@ void Worker::run() {
         }
         if (!task) task = search();
         if (task) {
+            // Start loading the next task's frame now: a task polled for the
+            // first time (or woken after a long sleep) is a cache miss, and
+            // this poll hides it.
+            if (TaskHeader* next = deque.peek()) {
+                __builtin_prefetch(next, 1);
+                __builtin_prefetch(reinterpret_cast<char*>(next) + 64, 1);
+            }
             run_task(task);
             continue;
         }

@@ -126,6 +126,12 @@ public:
     }
 
     // True when a waiter or callback is queued (not meaningful once closed).
+    // The first waiter queued, or null: a hint for prefetching only (it may
+    // change at once, and may be the closed mark).
+    Waiter* peek_waiter() const noexcept {
+        Waiter* w = waiters_.load(memory_order_relaxed);
+        return w == closed() ? nullptr : w;
+    }
     bool has_waiters() const noexcept { return waiters_.load(memory_order_acquire) != nullptr; }
 
     // close() for a state nobody else can reach and with no waiter queued
