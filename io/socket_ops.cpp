@@ -22,6 +22,7 @@ void prep_socket_op(io_uring_sqe* sqe, IoOp* op) noexcept {
             break;
         case Code::recv:
             io_uring_prep_recv(sqe, op->fd, op->buf, op->len, op->flags);
+            if (op->poll_first) sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
             break;
         case Code::send:
             io_uring_prep_send(sqe, op->fd, op->buf, op->len, op->flags | MSG_NOSIGNAL);
@@ -37,6 +38,14 @@ void prep_socket_op(io_uring_sqe* sqe, IoOp* op) noexcept {
             io_uring_prep_nop(sqe);
             break;
     }
+}
+
+IoOp* make_recv_op(int fd, void* buf, unsigned len, bool likely_empty) {
+    IoOp* op = make_socket_op(IoOp::Code::recv, fd, buf, len, 0);
+    // Worker rings only: they need Linux 6.7, and the flag came in 5.19; a
+    // reactor's ring may be older, where the flag is EINVAL.
+    op->poll_first = likely_empty && op->ring;
+    return op;
 }
 
 bool has_worker_ring() noexcept { return WorkerRing::for_this_thread(current_runtime()) != nullptr; }

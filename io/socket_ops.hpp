@@ -23,6 +23,11 @@ void prep_socket_op(io_uring_sqe* sqe, IoOp* op) noexcept;
 // Throws as make_uring_op does.
 IoOp* make_socket_op(IoOp::Code code, int fd, void* buf, unsigned len, int flags);
 
+// A recv. `likely_empty`: the last recv on the socket drained it (a
+// request/response exchange waits for the peer), so trying the read before
+// arming the poll would be a wasted pass through the TCP stack.
+IoOp* make_recv_op(int fd, void* buf, unsigned len, bool likely_empty);
+
 // True on a worker whose ops go through its own ring (worker_ring.hpp).
 bool has_worker_ring() noexcept;
 

@@ -91,10 +91,11 @@ Coro<std::size_t> TcpStream::read_some(std::span<std::byte> buffer) {
     if (buffered() > 0) co_return take_buffered(buffer);
     if (buffer.empty()) co_return 0;
     SocketOp use(fd_, "corio::TcpStream::read_some");
-    int r = co_await UringAwaiter(detail::make_socket_op(IoOp::Code::recv, use.fd(), buffer.data(),
-                                                         static_cast<unsigned>(std::min(buffer.size(), kMaxChunk)), 0));
+    const auto len = static_cast<unsigned>(std::min(buffer.size(), kMaxChunk));
+    int r = co_await UringAwaiter(detail::make_recv_op(use.fd(), buffer.data(), len, drained_));
     if (use.finish()) closed_meanwhile("read_some");
     if (r < 0) fail(-r, "read_some");
+    drained_ = static_cast<unsigned>(r) < len;
     co_return static_cast<std::size_t>(r);
 }
 
@@ -109,10 +110,10 @@ Coro<std::size_t> TcpStream::fill(std::size_t want, const char* what) {
     if (rbuf_.size() - end_ < want) rbuf_.resize(end_ + want);
     SocketOp use(fd_, what);
     const std::size_t room = std::min(rbuf_.size() - end_, kMaxChunk);
-    int r = co_await UringAwaiter(detail::make_socket_op(IoOp::Code::recv, use.fd(), rbuf_.data() + end_,
-                                                         static_cast<unsigned>(room), 0));
+    int r = co_await UringAwaiter(detail::make_recv_op(use.fd(), rbuf_.data() + end_, static_cast<unsigned>(room), drained_));
     if (use.finish()) closed_meanwhile(what);
     if (r < 0) fail(-r, what);
+    drained_ = static_cast<std::size_t>(r) < room;
     end_ += static_cast<std::size_t>(r);
     co_return static_cast<std::size_t>(r);
 }

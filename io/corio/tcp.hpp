@@ -93,6 +93,9 @@ private:
     std::vector<std::byte> rbuf_;
     std::size_t begin_ = 0;
     std::size_t end_ = 0;
+    // The last recv returned less than it asked for, so the socket was
+    // empty after it: the next recv arms its poll before trying.
+    bool drained_ = false;
 };
 
 class TcpListener {

@@ -59,6 +59,9 @@ struct IoOp : CompletionState {
     Code code = Code::none;
     int fd = -1;
     int flags = 0;          // openat/statx flags
+    // recv: the socket is likely empty (the last recv drained it), so the
+    // kernel should arm its poll before trying (IORING_RECVSEND_POLL_FIRST).
+    bool poll_first = false;
     unsigned mode = 0;      // openat mode, statx mask
     unsigned len = 0;
     std::uint64_t offset = 0;
