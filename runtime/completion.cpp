@@ -95,15 +95,24 @@ bool TaskHeader::request_cancel() noexcept {
     if (done()) return false;
     // acq_rel: the bits are seen by the task at its next suspension point.
     state_.fetch_or(kCancelRequested | kCancelPending, memory_order_acq_rel);
-    lock_waiting();
+    lock_self();
     CompletionState* target = waiting_on_;
     if (target && !target->try_retain()) target = nullptr;
-    unlock_waiting();
+    // Counted while the task waits (it cannot finish while we hold its
+    // lock, so neither can its runtime's shutdown): the target may complete
+    // and the task end the moment we let go, yet the target's cancel may
+    // still reach a worker ring or reactor, which shutdown then keeps open
+    // until we are done.
+    RuntimeCore* rt = target ? runtime : nullptr;
+    if (rt) rt->cancels_in_flight.fetch_add(1, memory_order_relaxed);
+    unlock_self();
     if (target) {
         // asyncio: cancelling a task cancels the future or task it awaits.
         target->cancel();
         target->release();
     }
+    // release: pairs with shutdown's acquire load.
+    if (rt) rt->cancels_in_flight.fetch_sub(1, memory_order_release);
     return true;
 }
 

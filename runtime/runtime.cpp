@@ -97,6 +97,10 @@ void RuntimeCore::shutdown() noexcept {
         if (pause < std::chrono::milliseconds(1)) pause *= 2;
     }
 
+    // A thread may still be inside cancel() with an op of a task that has
+    // since finished (counted while the task waited, so visible here): the
+    // rings and reactors that op may reach stay until it is out.
+    while (cancels_in_flight.load(memory_order_acquire) != 0) std::this_thread::yield();
     stop_services();
     stopping.store(true, memory_order_seq_cst);
     for (unsigned i : idle.take_all_sleepers()) workers[i]->parker.unpark();

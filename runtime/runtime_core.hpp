@@ -96,6 +96,10 @@ struct RuntimeCore {
     Atomic<bool> stopping{false};  // every task is gone: workers exit
     Atomic<std::uint64_t> foreign_spawned{0};
     Atomic<std::uint32_t> injecting{0};  // threads inside inject()
+    // Threads inside cancel() that reached what a task waits on (an I/O op
+    // may lead them into a ring or reactor): shutdown waits for them before
+    // it stops those.
+    Atomic<std::uint32_t> cancels_in_flight{0};
 
     std::mutex waited_mutex;
     WaitedNode waited_list;  // sentinel of a ring of futures tasks wait on

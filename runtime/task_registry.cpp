@@ -2,12 +2,25 @@
 #include "task_registry.hpp"
 
 #include <algorithm>
+#include <memory>
 #include <new>
 #include <utility>
 
 #include "runtime_core.hpp"
 
 namespace corio::detail {
+namespace {
+
+// The task's own lock (TaskHeader::lock_self), held for a scope.
+struct SelfLock {
+    explicit SelfLock(TaskHeader* t) noexcept : task(t) { task->lock_self(); }
+    ~SelfLock() { task->unlock_self(); }
+    SelfLock(const SelfLock&) = delete;
+    SelfLock& operator=(const SelfLock&) = delete;
+    TaskHeader* task;
+};
+
+}  // namespace
 
 TaskRegistry::Shard& TaskRegistry::claim_shard(TaskHeader* task) noexcept {
     if (Shard* shard = shard_of(task)) return *shard;
@@ -26,11 +39,11 @@ TaskRegistry::Shard& TaskRegistry::claim_shard(TaskHeader* task) noexcept {
     return shards_[seen - 1];
 }
 
-void TaskRegistry::link(TaskHeader* task, std::string* name) noexcept {
+void TaskRegistry::link(TaskHeader* task) noexcept {
     Shard& shard = claim_shard(task);
     Guard guard(shard.lock);
     // Listed once: only finishing (or dying) takes it out, and a finished
-    // task (named late) keeps its name but is not live.
+    // task (named late) is not live.
     if (!task->live_slot && !task->done()) {
         std::uint32_t slot;
         if (!shard.free.empty()) {
@@ -51,12 +64,6 @@ void TaskRegistry::link(TaskHeader* task, std::string* name) noexcept {
         }
         task->live_slot = slot + 1;
     }
-    if (name) {
-        if (task->live_name)
-            *task->live_name = std::move(*name);
-        else
-            task->live_name = new (std::nothrow) std::string(std::move(*name));  // OOM: stays unnamed
-    }
 }
 
 void TaskRegistry::unlink_locked(Shard& shard, TaskHeader* task) noexcept {
@@ -74,24 +81,6 @@ void TaskRegistry::unlink(TaskHeader* task) noexcept {
     unlink_locked(*shard, task);
 }
 
-void TaskRegistry::free_entry(TaskHeader* task) noexcept {
-    Shard* shard = shard_of(task);
-    if (!shard) return;
-    std::string* name;
-    {
-        Guard guard(shard->lock);
-        unlink_locked(*shard, task);
-        name = std::exchange(task->live_name, nullptr);
-    }
-    delete name;
-}
-
-std::string TaskRegistry::name(TaskHeader* task) {
-    Shard* shard = shard_of(task);
-    if (!shard) return std::string();  // never named
-    Guard guard(shard->lock);
-    return task->live_name ? *task->live_name : std::string();
-}
 
 void TaskRegistry::collect(std::vector<TaskInfo>& out) {
     for (Shard& shard : shards_) {
@@ -102,7 +91,10 @@ void TaskRegistry::collect(std::vector<TaskInfo>& out) {
             // Safe: a linked task still holds its own reference (finish_task
             // unlinks before dropping it, under this lock).
             info.task = TaskRef(t);
-            if (t->live_name) info.name = *t->live_name;
+            {
+                SelfLock self(t);  // inside the shard's lock: always in this order
+                if (t->live_name) info.name = *t->live_name;
+            }
             info.spawn_site = t->spawn_site;
             info.state = t->waiting() ? TaskState::waiting : TaskState::scheduled;
             out.push_back(std::move(info));
@@ -113,23 +105,36 @@ void TaskRegistry::collect(std::vector<TaskInfo>& out) {
 // --- the calls from the headers ----------------------------------------------
 
 void register_live(TaskHeader* task) noexcept {
-    if (task->runtime) task->runtime->registry.link(task, nullptr);
+    if (task->runtime) task->runtime->registry.link(task);
 }
 
 void unregister_live(TaskHeader* task) noexcept { task->runtime->registry.unlink(task); }
 
 void free_live_node(TaskHeader* task) noexcept {
-    if (task->runtime)
-        task->runtime->registry.free_entry(task);
-    else
-        delete std::exchange(task->live_name, nullptr);
+    // A finished task left the registry as it finished, and its runtime may
+    // be gone by now (a handle outlived it): only the name is left to free.
+    // An unfinished one dies with its runtime still there (it frees the
+    // tasks that never ran).
+    if (task->runtime && !task->done()) task->runtime->registry.unlink(task);
+    delete std::exchange(task->live_name, nullptr);  // the last reference: nobody else reads it
 }
 
-std::string task_name(TaskHeader* task) { return task->runtime ? task->runtime->registry.name(task) : std::string(); }
+std::string task_name(TaskHeader* task) {
+    SelfLock self(task);
+    return task->live_name ? *task->live_name : std::string();
+}
 
 void set_task_name(TaskHeader* task, std::string name) {
     if (!task->runtime) throw InvalidStateError("set_name on a task that was never spawned");
-    task->runtime->registry.link(task, &name);
+    auto fresh = std::make_unique<std::string>(std::move(name));  // allocated outside the lock
+    std::unique_ptr<std::string> old;
+    {
+        SelfLock self(task);
+        old.reset(std::exchange(task->live_name, fresh.release()));
+    }
+    // A named task is listed before it first suspends, so all_tasks() shows
+    // it; a finished one is not listed again (its runtime may be gone).
+    if (!task->done()) task->runtime->registry.link(task);
 }
 
 TaskDump dump_tasks(RuntimeCore* rt) {

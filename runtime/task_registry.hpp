@@ -45,10 +45,11 @@ private:
 
 class TaskRegistry {
 public:
-    void link(TaskHeader* task, std::string* name) noexcept;  // name: set it too
+    // Lists the task, unless it has finished. Names are the task's own
+    // (TaskHeader::live_name, under its lock): a finished task's handle may
+    // outlive the runtime, and must not reach back into it.
+    void link(TaskHeader* task) noexcept;
     void unlink(TaskHeader* task) noexcept;
-    void free_entry(TaskHeader* task) noexcept;  // unlink, and free the name
-    std::string name(TaskHeader* task);
     // Appends a TaskInfo (with its handle) for every registered, unfinished task.
     void collect(std::vector<TaskInfo>& out);
 

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <bit>
 #include <cstdio>
+#include <new>
+#include <string>
 #include <utility>
 
 #include "corio/detail/trace.hpp"
@@ -318,7 +320,9 @@ void start_task(TaskHeader* task, RuntimeCore* rt, const std::source_location& w
     std::uint64_t site_key = std::bit_cast<std::uint64_t>(where);
     if (name) [[unlikely]] {
         if (rt->trace) site_key = rt->trace->named_site(site_key, *name);
-        rt->registry.link(task, name);
+        // No other thread has the task yet: no lock for its name.
+        task->live_name = new (std::nothrow) std::string(std::move(*name));  // OOM: stays unnamed
+        rt->registry.link(task);
     }
     // Tasks born during shutdown are the unwinding's own helpers: not cancelled.
     if (rt->closing.load(memory_order_relaxed)) task->mark_shutdown_seen();

@@ -78,6 +78,41 @@ TEST_CASE("create_task(coro, name) names the task", "[all_tasks]") {
     CHECK(name == "worker-7");
 }
 
+TEST_CASE("a task handle outlives its runtime: result, name, set_name, cancel and its end", "[all_tasks]") {
+    // As asyncio's Task outlives its loop. The tasks suspended (so were
+    // listed) and one was named; none may reach back into the freed
+    // runtime (ASan in CI).
+    corio::Task<int> plain, named, created;
+    corio_test::bounded([&] {
+        corio::Runtime rt(corio::Options{.workers = 2});
+        auto nap = []() -> corio::Coro<int> {
+            co_await corio::yield_now();
+            co_return 7;
+        };
+        plain = rt.spawn(nap());
+        named = rt.spawn(nap());
+        named.set_name("before");
+        created = rt.block_on([&]() -> corio::Coro<corio::Task<int>> {
+            auto t = corio::create_task(nap(), "created");
+            co_await t;
+            co_await plain;
+            co_await named;
+            co_return t;
+        }());
+    });
+    CHECK(plain.result() == 7);
+    CHECK(plain.name().empty());
+    CHECK(named.name() == "before");
+    named.set_name("after");
+    CHECK(named.name() == "after");
+    plain.set_name("late");
+    CHECK(plain.name() == "late");
+    CHECK(created.name() == "created");
+    CHECK_FALSE(named.cancel());  // done: nothing to cancel
+    CHECK(named.result() == 7);
+    // The handles' destructors free the tasks here, after the runtime.
+}
+
 TEST_CASE("all_tasks outside a runtime is a clear error", "[all_tasks]") {
     CHECK_THROWS_AS(corio::all_tasks(), corio::InvalidStateError);
 }

@@ -403,6 +403,55 @@ TEST_CASE("a plain thread cancels a read in a worker's ring; shutdown cancels th
     CHECK(cancelled == 2);
 }
 
+TEST_CASE("plain threads cancel reads while the runtime shuts down", "[tcp][cancel][stress]") {
+    // A cancel from a plain thread may reach a read whose task then ends,
+    // and the runtime's shutdown may finish meanwhile: it keeps the rings
+    // and reactors open until that cancel is out (ASan and TSan in CI). The
+    // handles outlive the runtime, as asyncio's tasks outlive their loop.
+    const bool worker_rings = GENERATE(true, false);
+    CAPTURE(worker_rings);
+    const int rounds = 40 / corio_test::kScale;
+    constexpr int kReads = 4;
+    std::atomic<int> cancelled{0};
+    int all_cancelled = 0;
+    auto reader = [&](TcpStream& s) -> corio::Coro<void> {
+        std::vector<std::byte> buf(64);  // in this frame: must outlive the kernel's use
+        try {
+            co_await s.read_some(buf);
+        } catch (const corio::CancelledError&) {
+            ++cancelled;
+            throw;
+        }
+    };
+    corio_test::bounded([&] {
+        for (int round = 0; round < rounds; ++round) {
+            std::vector<corio::Task<void>> tasks;
+            std::vector<Pair> pairs(kReads);
+            std::atomic<bool> go{false};
+            std::thread canceller;
+            {
+                corio::Runtime rt(corio::Options{.workers = 2, .worker_rings = worker_rings});
+                for (auto& p : pairs) p = rt.block_on(connected_pair());
+                for (auto& p : pairs) tasks.push_back(rt.spawn(reader(p.server)));
+                for (int i = 0; i < 2000 && rt.metrics().io_in_flight < kReads; ++i)
+                    std::this_thread::sleep_for(1ms);
+                canceller = std::thread([&] {
+                    while (!go.load()) std::this_thread::yield();
+                    // Last first: the shutdown is on the first ones by then.
+                    for (auto it = tasks.rbegin(); it != tasks.rend(); ++it) it->cancel();
+                });
+                go = true;
+            }  // the shutdown races the cancels
+            canceller.join();
+            int n = 0;
+            for (auto& t : tasks) n += t.cancelled();
+            if (n == kReads) ++all_cancelled;
+        }
+    });
+    CHECK(all_cancelled == rounds);
+    CHECK(cancelled == rounds * kReads);
+}
+
 TEST_CASE("cancel storm: accepts and reads cancelled at every stage", "[tcp][cancel][stress]") {
     const bool worker_rings = GENERATE(true, false);
     CAPTURE(worker_rings);

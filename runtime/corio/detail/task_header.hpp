@@ -40,9 +40,9 @@ struct TaskHeader : CompletionState {
     // _fut_waiter). Guarded by a tiny spin lock: cancel() takes a reference
     // to the target under it, so the target cannot die in its hands.
     void set_waiting_on(CompletionState* target) noexcept {
-        lock_waiting();
+        lock_self();
         waiting_on_ = target;
-        unlock_waiting();
+        unlock_self();
         // A cancel that came before the target was visible is passed on here.
         if (state_.load(memory_order_acquire) & kCancelPending) [[unlikely]]
             target->cancel();
@@ -50,9 +50,9 @@ struct TaskHeader : CompletionState {
     void clear_waiting_on() noexcept {
         // Only the task itself sets its waiting_on_, so it may read it bare.
         if (!waiting_on_) return;
-        lock_waiting();
+        lock_self();
         waiting_on_ = nullptr;
-        unlock_waiting();
+        unlock_self();
     }
 
     // Every real suspension (the task leaves the worker) calls this first.
@@ -72,15 +72,18 @@ struct TaskHeader : CompletionState {
     // the task's own suspend, finish and destroy paths.
     Atomic<std::uint8_t> live_shard{0};
     // Guarded by the registry's lock: the slot it is listed in, plus one
-    // (0: not listed), and its name, allocated only for a named task.
+    // (0: not listed).
     std::uint32_t live_slot = 0;
+    // Guarded by the task's own lock (lock_self), so that a handle that
+    // outlives the runtime can still read and set it: the name, allocated
+    // only for a named task.
     std::string* live_name = nullptr;
 
     // Whether the task waits on a future, task or primitive now.
     bool waiting() noexcept {
-        lock_waiting();
+        lock_self();
         bool w = waiting_on_ != nullptr;
-        unlock_waiting();
+        unlock_self();
         return w;
     }
 
@@ -98,14 +101,17 @@ struct TaskHeader : CompletionState {
     void deliver_cancel();
     void register_joiners() noexcept;
 
-private:
-    void lock_waiting() noexcept {
+    // The task's own tiny lock: guards what it waits on and its name, for
+    // sections of a few instructions.
+    void lock_self() noexcept {
         // acquire: see the writes of the previous holder.
-        while (waiting_lock_.exchange(true, memory_order_acquire)) cpu_relax();
+        while (self_lock_.exchange(true, memory_order_acquire)) cpu_relax();
     }
-    void unlock_waiting() noexcept { waiting_lock_.store(false, memory_order_release); }
+    void unlock_self() noexcept { self_lock_.store(false, memory_order_release); }
 
-    Atomic<bool> waiting_lock_{false};
+private:
+
+    Atomic<bool> self_lock_{false};
     CompletionState* waiting_on_ = nullptr;
 };
 
