@@ -4,6 +4,10 @@
 // granter serves it, a cancel takes it out, or the primitive aborts it.
 // A node served and then cancelled before it ran asks D to give back what it
 // got (D::give_back), so a cancelled waiter takes nothing and loses nothing.
+// An operation that completes at once spends the task's budget, as a ready
+// Task or Future does: once it is spent, the operation still completes
+// but the task goes behind the others before it carries on, so a loop on a
+// primitive that is always ready cannot starve its worker.
 #pragma once
 
 #include <coroutine>
@@ -26,6 +30,10 @@ public:
     SyncAwaiter& operator=(const SyncAwaiter&) = delete;
 
     bool await_ready() {
+        if (!take_budget()) {
+            budget_spent_ = true;  // await_suspend completes it, then yields
+            return false;
+        }
         WakeBatch wake;  // destroyed after the guard: wakes outside the lock
         std::lock_guard guard(d().sync_lock());
         result_ = d().try_now(wake);
@@ -64,6 +72,12 @@ public:
             }
         }
         D::run_after(after);
+        if (budget_spent_ && !suspended && result_ != TryResult::wait) {
+            // Done at once with the budget spent: the task still goes
+            // behind the others. settle() sees the node served or aborted.
+            yield_task(self_, caller);
+            return true;
+        }
         return suspended;
     }
 
@@ -110,6 +124,7 @@ protected:
     WaitNode node_;
     TaskHeader* self_ = nullptr;
     TryResult result_ = TryResult::wait;
+    bool budget_spent_ = false;
 };
 
 }  // namespace corio::detail
