@@ -68,11 +68,10 @@ std::size_t TimerQueue::fire_due() noexcept {
     // deadline. The due ops are taken out first and fired as a batch, with
     // their cache misses prefetched a few turns ahead (a burst of timers is
     // mostly misses otherwise): the op itself, then the waiter it will
-    // wake (in the sleeping task's frame, read only once the op is here),
-    // then that task's header.
+    // wake (in the sleeping task's frame; only prefetched, never read: a
+    // cancel on another thread may end that task meanwhile).
     constexpr std::size_t kAhead = 8;
     constexpr std::size_t kWaiterAhead = 4;
-    constexpr std::size_t kTaskAhead = 2;
     due_.clear();
     while (!heap_.empty() && heap_.top_deadline() <= now) due_.push_back(heap_.pop());
     const std::size_t n = due_.size();
@@ -81,8 +80,6 @@ std::size_t TimerQueue::fire_due() noexcept {
         if (i + kAhead < n) __builtin_prefetch(due_[i + kAhead], 1);
         if (i + kWaiterAhead < n)
             if (Waiter* w = due_[i + kWaiterAhead]->peek_waiter()) __builtin_prefetch(w, 1);
-        if (i + kTaskAhead < n)
-            if (Waiter* w = due_[i + kTaskAhead]->peek_waiter(); w && w->task) __builtin_prefetch(w->task, 1);
         expire(due_[i], now);
     }
     // A stale entry on top would wake the owner for nothing.
