@@ -72,7 +72,8 @@ public:
             }
         }
         D::run_after(after);
-        if (budget_spent_ && !suspended && result_ != TryResult::wait) {
+        // Not queued, so our frame is still ours to read.
+        if (!suspended && budget_spent_ && result_ != TryResult::wait) {
             // Done at once with the budget spent: the task still goes
             // behind the others. settle() sees the node served or aborted.
             yield_task(self_, caller);
