@@ -1,10 +1,13 @@
 #include "parking.hpp"
 
 #include <algorithm>
+#include <thread>
 
 #include "futex.hpp"
 
 namespace corio::detail {
+
+void yield_thread() noexcept { std::this_thread::yield(); }
 
 void Parker::park() noexcept {
     // acquire: see what the waker published before it cleared the word.

@@ -111,12 +111,11 @@ void register_live(TaskHeader* task) noexcept {
 void unregister_live(TaskHeader* task) noexcept { task->runtime->registry.unlink(task); }
 
 void free_live_node(TaskHeader* task) noexcept {
-    // A finished task left the registry as it finished, and its runtime may
-    // be gone by now (a handle outlived it): only the name is left to free.
-    // An unfinished one dies with its runtime still there (it frees the
-    // tasks that never ran).
-    if (task->runtime && !task->done()) task->runtime->registry.unlink(task);
-    delete std::exchange(task->live_name, nullptr);  // the last reference: nobody else reads it
+    // The last reference goes only once the task has finished (a task
+    // holds one until then), and it left the registry as it finished; its
+    // runtime may be gone by now (a handle outlived it). Only the name is
+    // left to free.
+    delete std::exchange(task->live_name, nullptr);
 }
 
 std::string task_name(TaskHeader* task) {
@@ -133,8 +132,11 @@ void set_task_name(TaskHeader* task, std::string name) {
         old.reset(std::exchange(task->live_name, fresh.release()));
     }
     // A named task is listed before it first suspends, so all_tasks() shows
-    // it; a finished one is not listed again (its runtime may be gone).
-    if (!task->done()) task->runtime->registry.link(task);
+    // it, when this thread belongs to its runtime (which cannot shut down
+    // while this thread's task runs). A plain thread leaves that to the
+    // task's next suspension: the task may finish and its runtime end the
+    // moment after we looked. A finished task is not listed again.
+    if (current_runtime() == task->runtime && !task->done()) task->runtime->registry.link(task);
 }
 
 TaskDump dump_tasks(RuntimeCore* rt) {

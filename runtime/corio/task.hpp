@@ -31,7 +31,9 @@ struct TaskOps {
         auto* header = static_cast<TaskHeader*>(state);
         if (header->outcome() == CompletionState::Outcome::error && !header->retrieved())
             report_unretrieved(header->error_, header->spawn_site);
-        if (header->live_shard.load(memory_order_acquire)) free_live_node(header);
+        // The last reference: live_name is ours to read (a name set after
+        // the task finished leaves the registry out of it).
+        if (header->live_shard.load(memory_order_acquire) || header->live_name) free_live_node(header);
         std::coroutine_handle<Promise<T>>::from_promise(promise_of<T>(header)).destroy();
     }
     static bool cancel(CompletionState* state) noexcept { return static_cast<TaskHeader*>(state)->request_cancel(); }

@@ -125,13 +125,13 @@ public:
         return reversed;
     }
 
-    // True when a waiter or callback is queued (not meaningful once closed).
-    // The first waiter queued, or null: a hint for prefetching only (it may
-    // change at once, and may be the closed mark).
+    // The waiter queued last, or null (none, or closed): a hint for
+    // prefetching only, as it may change at once; never to be read through.
     Waiter* peek_waiter() const noexcept {
         Waiter* w = waiters_.load(memory_order_relaxed);
         return w == closed() ? nullptr : w;
     }
+    // True when a waiter or callback is queued (not meaningful once closed).
     bool has_waiters() const noexcept { return waiters_.load(memory_order_acquire) != nullptr; }
 
     // close() for a state nobody else can reach and with no waiter queued

@@ -67,7 +67,7 @@ struct TaskHeader : CompletionState {
     }
 
     // Its entry in the registry (runtime/task_registry.cpp): the shard it
-    // joined, plus one (0: never listed nor named). Claimed once, by CAS,
+    // joined, plus one (0: never listed). Claimed once, by CAS,
     // when the task first suspends or is named; read without the lock by
     // the task's own suspend, finish and destroy paths.
     Atomic<std::uint8_t> live_shard{0};
@@ -102,10 +102,18 @@ struct TaskHeader : CompletionState {
     void register_joiners() noexcept;
 
     // The task's own tiny lock: guards what it waits on and its name, for
-    // sections of a few instructions.
+    // sections of a few instructions. Spins with pause, then yields, so a
+    // holder that lost its core (a plain thread, oversubscribed workers)
+    // gets it back.
     void lock_self() noexcept {
         // acquire: see the writes of the previous holder.
-        while (self_lock_.exchange(true, memory_order_acquire)) cpu_relax();
+        while (self_lock_.exchange(true, memory_order_acquire)) {
+            for (unsigned spins = 0; self_lock_.load(memory_order_relaxed);)
+                if (++spins < 64)
+                    cpu_relax();
+                else
+                    yield_thread();
+        }
     }
     void unlock_self() noexcept { self_lock_.store(false, memory_order_release); }
 

@@ -4,10 +4,11 @@
 // granter serves it, a cancel takes it out, or the primitive aborts it.
 // A node served and then cancelled before it ran asks D to give back what it
 // got (D::give_back), so a cancelled waiter takes nothing and loses nothing.
-// An operation that completes at once spends the task's budget, as a ready
-// Task or Future does: once it is spent, the operation still completes
-// but the task goes behind the others before it carries on, so a loop on a
-// primitive that is always ready cannot starve its worker.
+// Every await spends a unit of the task's budget, as awaiting a Task or a
+// Future does: once it is spent, an operation that completes at once still
+// completes (a Lock is taken, an item got), but the task goes behind the
+// others before it carries on, so a loop on a primitive that is always
+// ready cannot starve its worker.
 #pragma once
 
 #include <coroutine>
