@@ -1,13 +1,10 @@
 #include "parking.hpp"
 
 #include <algorithm>
-#include <thread>
 
 #include "futex.hpp"
 
 namespace corio::detail {
-
-void yield_thread() noexcept { std::this_thread::yield(); }
 
 void Parker::park() noexcept {
     // acquire: see what the waker published before it cleared the word.

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <mutex>
 #include <new>
 #include <utility>
 
@@ -41,7 +42,7 @@ TaskRegistry::Shard& TaskRegistry::claim_shard(TaskHeader* task) noexcept {
 
 void TaskRegistry::link(TaskHeader* task) noexcept {
     Shard& shard = claim_shard(task);
-    Guard guard(shard.lock);
+    std::lock_guard guard(shard.lock);
     // Listed once: only finishing (or dying) takes it out, and a finished
     // task (named late) is not live.
     if (!task->live_slot && !task->done()) {
@@ -77,14 +78,14 @@ void TaskRegistry::unlink_locked(Shard& shard, TaskHeader* task) noexcept {
 void TaskRegistry::unlink(TaskHeader* task) noexcept {
     Shard* shard = shard_of(task);
     if (!shard) return;
-    Guard guard(shard->lock);
+    std::lock_guard guard(shard->lock);
     unlink_locked(*shard, task);
 }
 
 
 void TaskRegistry::collect(std::vector<TaskInfo>& out) {
     for (Shard& shard : shards_) {
-        Guard guard(shard.lock);
+        std::lock_guard guard(shard.lock);
         for (TaskHeader* t : shard.slots) {
             if (!t || t->done()) continue;  // free, or finishing: unlinks itself in a moment
             TaskInfo info;

@@ -10,38 +10,14 @@
 
 #include <cstdint>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "corio/all_tasks.hpp"
 #include "corio/detail/atomic.hpp"
+#include "corio/detail/spin_lock.hpp"
 #include "corio/detail/task_header.hpp"
 
 namespace corio::detail {
-
-// A test-and-test-and-set lock for sections of a few dozen instructions (and
-// all_tasks()' scans, which are rare): spins with pause, then yields, so an
-// oversubscribed holder that lost its core still gets it back.
-class SpinLock {
-public:
-    void lock() noexcept {
-        // acquire: the holder's writes before its unlock are ours to read.
-        while (locked_.exchange(true, memory_order_acquire)) {
-            unsigned spins = 0;
-            while (locked_.load(memory_order_relaxed)) {
-                if (++spins < 64)
-                    cpu_relax();
-                else
-                    std::this_thread::yield();
-            }
-        }
-    }
-    // release: publishes the section's writes to the next holder.
-    void unlock() noexcept { locked_.store(false, memory_order_release); }
-
-private:
-    Atomic<bool> locked_{false};
-};
 
 class TaskRegistry {
 public:
@@ -59,11 +35,6 @@ private:
         SpinLock lock;
         std::vector<TaskHeader*> slots;  // null: free
         std::vector<std::uint32_t> free;  // indices of the null slots
-    };
-    struct Guard {
-        explicit Guard(SpinLock& l) noexcept : lock(l) { lock.lock(); }
-        ~Guard() { lock.unlock(); }
-        SpinLock& lock;
     };
     // The task's shard, which its first registration picks: the shard of
     // the worker it runs on (the lock's line stays in that core's cache while

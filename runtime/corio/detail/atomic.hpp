@@ -43,8 +43,4 @@ inline void cpu_relax() noexcept {
 #endif
 }
 
-// Gives up the core for a moment (sched_yield), when a spin has gone on
-// long enough that its lock's holder may have lost its core.
-void yield_thread() noexcept;
-
 }  // namespace corio::detail

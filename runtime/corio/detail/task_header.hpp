@@ -10,6 +10,7 @@
 #include <string>
 
 #include "corio/detail/completion.hpp"
+#include "corio/detail/spin_lock.hpp"
 
 namespace corio::detail {
 
@@ -101,25 +102,12 @@ struct TaskHeader : CompletionState {
     void deliver_cancel();
     void register_joiners() noexcept;
 
-    // The task's own tiny lock: guards what it waits on and its name, for
-    // sections of a few instructions. Spins with pause, then yields, so a
-    // holder that lost its core (a plain thread, oversubscribed workers)
-    // gets it back.
-    void lock_self() noexcept {
-        // acquire: see the writes of the previous holder.
-        while (self_lock_.exchange(true, memory_order_acquire)) {
-            for (unsigned spins = 0; self_lock_.load(memory_order_relaxed);)
-                if (++spins < 64)
-                    cpu_relax();
-                else
-                    yield_thread();
-        }
-    }
-    void unlock_self() noexcept { self_lock_.store(false, memory_order_release); }
+    // The task's own tiny lock: guards what it waits on and its name.
+    void lock_self() noexcept { self_lock_.lock(); }
+    void unlock_self() noexcept { self_lock_.unlock(); }
 
 private:
-
-    Atomic<bool> self_lock_{false};
+    SpinLock self_lock_;
     CompletionState* waiting_on_ = nullptr;
 };
 

@@ -1,6 +1,7 @@
-// SpinLock: the internal lock of every sync/ primitive. It guards a few
-// instructions of bookkeeping (a flag, a counter, an intrusive list) and is
-// never held across a suspension, a wake or a user callback. Under
+// SpinLock: the lock of a few instructions of bookkeeping: every sync/
+// primitive's state, a task's own state (TaskHeader::lock_self) and the
+// live-task registry's shards. It is never held across a suspension, a wake
+// or a user callback. Under
 // oversubscription (more workers than cores) the holder may be preempted, so
 // a waiter spins briefly and then yields its core instead of burning it.
 #pragma once
