@@ -51,6 +51,19 @@ corio::Coro<Pair> connected_pair() {
     co_return p;
 }
 
+// One read that is meant to be cancelled: counts the CancelledError (and
+// passes it on) in `cancelled`, and the reads begun in `waiting`.
+corio::Coro<void> read_once(TcpStream& s, std::atomic<int>& cancelled, std::atomic<int>* waiting = nullptr) {
+    std::vector<std::byte> buf(512);  // in this frame: must outlive the kernel's use
+    if (waiting) ++*waiting;
+    try {
+        co_await s.read_some(buf);
+    } catch (const corio::CancelledError&) {
+        ++cancelled;
+        throw;
+    }
+}
+
 corio::Coro<void> echo(TcpStream connection) {
     // A parameter lives as long as the task's frame (until its last handle
     // goes): a local closes the stream when the body ends.
@@ -366,23 +379,13 @@ TEST_CASE("a plain thread cancels a read in a worker's ring; shutdown cancels th
     std::atomic<int> waiting{0}, cancelled{0};
     std::uint64_t in_flight = 0;
     bool cancel_seen = false;
-    auto reader = [&](TcpStream& s) -> corio::Coro<void> {
-        std::vector<std::byte> buf(64);  // in this frame: must outlive the kernel's use
-        ++waiting;
-        try {
-            co_await s.read_some(buf);
-        } catch (const corio::CancelledError&) {
-            ++cancelled;
-            throw;
-        }
-    };
     corio_test::bounded([&] {
         Pair p, q;  // outlive the runtime: its shutdown, not a close, must end `left`
         corio::Runtime rt(corio::Options{.workers = 2});
         p = rt.block_on(connected_pair());
         q = rt.block_on(connected_pair());
-        corio::Task<void> first = rt.spawn(reader(p.server));
-        corio::Task<void> left = rt.spawn(reader(q.server));
+        corio::Task<void> first = rt.spawn(read_once(p.server, cancelled, &waiting));
+        corio::Task<void> left = rt.spawn(read_once(q.server, cancelled, &waiting));
         while (waiting < 2) std::this_thread::sleep_for(1ms);
         // Both reads reach the kernel (the count says so) before the cancel.
         for (int i = 0; i < 2000 && (in_flight = rt.metrics().io_in_flight) < 2; ++i)
@@ -414,15 +417,6 @@ TEST_CASE("plain threads cancel reads while the runtime shuts down", "[tcp][canc
     constexpr int kReads = 4;
     std::atomic<int> cancelled{0};
     int all_cancelled = 0;
-    auto reader = [&](TcpStream& s) -> corio::Coro<void> {
-        std::vector<std::byte> buf(64);  // in this frame: must outlive the kernel's use
-        try {
-            co_await s.read_some(buf);
-        } catch (const corio::CancelledError&) {
-            ++cancelled;
-            throw;
-        }
-    };
     corio_test::bounded([&] {
         for (int round = 0; round < rounds; ++round) {
             std::vector<corio::Task<void>> tasks;
@@ -432,7 +426,7 @@ TEST_CASE("plain threads cancel reads while the runtime shuts down", "[tcp][canc
             {
                 corio::Runtime rt(corio::Options{.workers = 2, .worker_rings = worker_rings});
                 for (auto& p : pairs) p = rt.block_on(connected_pair());
-                for (auto& p : pairs) tasks.push_back(rt.spawn(reader(p.server)));
+                for (auto& p : pairs) tasks.push_back(rt.spawn(read_once(p.server, cancelled)));
                 for (int i = 0; i < 2000 && rt.metrics().io_in_flight < kReads; ++i)
                     std::this_thread::sleep_for(1ms);
                 canceller = std::thread([&] {
@@ -465,15 +459,6 @@ TEST_CASE("cancel storm: accepts and reads cancelled at every stage", "[tcp][can
             throw;
         }
     };
-    auto reader = [&](TcpStream& s) -> corio::Coro<void> {
-        std::vector<std::byte> buf(512);  // in this frame: must outlive the kernel's use
-        try {
-            co_await s.read_some(buf);
-        } catch (const corio::CancelledError&) {
-            ++cancelled;
-            throw;
-        }
-    };
     struct Seen {
         int done = 0;
         std::string after;
@@ -484,7 +469,7 @@ TEST_CASE("cancel storm: accepts and reads cancelled at every stage", "[tcp][can
         for (int round = 0; round < 3; ++round) {
             std::vector<corio::Task<void>> tasks;
             for (int i = 0; i < n; ++i)
-                tasks.push_back(i % 2 ? corio::spawn(acceptor(l)) : corio::spawn(reader(p.server)));
+                tasks.push_back(i % 2 ? corio::spawn(acceptor(l)) : corio::spawn(read_once(p.server, cancelled)));
             // Some before they start, some while queued, most in the kernel.
             for (int i = 0; i < n; i += 3) tasks[static_cast<std::size_t>(i)].cancel();
             co_await corio::yield_now();
