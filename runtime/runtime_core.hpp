@@ -119,7 +119,9 @@ struct RuntimeCore {
     void detach_waited() noexcept;
     void cancel_service_waits() noexcept;
     void start();
-    void shutdown() noexcept;
+    // True when every task ended; false when it gave up on some
+    // (Options.shutdown_timeout), which still reach this runtime.
+    bool shutdown() noexcept;
     void stop_services() noexcept;
     RuntimeMetrics metrics() const;
 };

@@ -3,6 +3,7 @@
 // Runtime::spawn from foreign threads; shutdown cancels what is left (even
 // thousands of pending tasks) and unwinds it, so every RAII probe is gone.
 #include <future>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -283,4 +284,56 @@ TEST_CASE("a foreign thread completing main's Future races the runtime's shutdow
         completer.join();
     }
     CHECK(sum == rounds);
+}
+
+TEST_CASE("a runtime that gives up on stuck tasks keeps what they still reach", "[runtime][shutdown]") {
+    // Options.shutdown_timeout ends the wait for a task that refuses to end;
+    // it is leaked. A wake, a cancel or a name that comes for it after the
+    // runtime is gone must reach live memory (ASan in CI), and never run it.
+    struct Stubborn {
+        std::mutex mutex;
+        corio::Future<int> waiting_on;  // the future it waits on now
+        std::atomic<bool> started{false};
+        std::atomic<int> refusals{0};
+        std::atomic<bool> ran_after{false};
+    } s;
+    corio::Task<void> stuck;
+    bounded([&] {
+        corio::Runtime rt({.workers = 2, .shutdown_timeout = std::chrono::milliseconds(150)});
+        stuck = rt.spawn([](Stubborn& me) -> corio::Coro<void> {
+            while (true) {
+                corio::Future<int> next;
+                {
+                    std::lock_guard lock(me.mutex);
+                    me.waiting_on = next;
+                }
+                me.started = true;
+                try {
+                    co_await next;
+                    me.ran_after = true;  // woken after the runtime's end: must never run
+                    co_return;
+                } catch (const corio::CancelledError&) {
+                    me.refusals.fetch_add(1);  // refuses, and waits on a new future
+                }
+            }
+        }(s));
+        stuck.set_name("stubborn");
+        rt.block_on([](Stubborn& me) -> corio::Coro<void> {
+            while (!me.started) co_await corio::yield_now();
+        }(s));
+        // The runtime's end cancels it, again every 50 ms, then gives up.
+    });
+    CHECK(s.refusals >= 1);
+    CHECK_FALSE(stuck.done());
+    CHECK(stuck.name() == "stubborn");
+    stuck.set_name("leaked");
+    CHECK(stuck.name() == "leaked");
+    {
+        std::lock_guard lock(s.mutex);
+        s.waiting_on.set_result(1);  // wakes it
+    }
+    stuck.cancel();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    CHECK_FALSE(s.ran_after);
+    CHECK_FALSE(stuck.done());
 }
