@@ -78,7 +78,9 @@ std::coroutine_handle<> finish_task(TaskHeader* task) noexcept {
     wake_all(waiters, direct);
     // Done, so a set_name racing this no longer links it; our reference
     // keeps it alive for an all_tasks() that holds the registry's lock.
-    if (task->live_shard.load(memory_order_acquire)) [[unlikely]]
+    // seq_cst, as close() and the registry's shard claim: a racing link
+    // either sees the task done or has its claim seen here.
+    if (task->live_shard.load(memory_order_seq_cst)) [[unlikely]]
         unregister_live(task);
     count_completion(task);
     // The task's own reference. When it is the last, nobody holds a handle,

@@ -31,11 +31,13 @@ TaskRegistry::Shard& TaskRegistry::claim_shard(TaskHeader* task) noexcept {
                                                     ? w->index
                                                     : reinterpret_cast<std::uintptr_t>(task) >> 6) % kShards;
     // A set_name from another thread may race the task's own first suspend:
-    // the first to claim picks the shard for both. acq_rel/acquire: orders
-    // only the shard index; the list itself is under the shard's lock.
+    // the first to claim picks the shard for both; the list itself is under
+    // the shard's lock. seq_cst, with link's done_seq_cst() after it: a
+    // finish_task racing us (close, then a seq_cst load of live_shard)
+    // either sees this claim and unlinks, or has closed before link looks.
     std::uint8_t seen = 0;
-    if (task->live_shard.compare_exchange_strong(seen, static_cast<std::uint8_t>(mine + 1), memory_order_acq_rel,
-                                                 memory_order_acquire))
+    if (task->live_shard.compare_exchange_strong(seen, static_cast<std::uint8_t>(mine + 1), memory_order_seq_cst,
+                                                 memory_order_seq_cst))
         return shards_[mine];
     return shards_[seen - 1];
 }
@@ -45,7 +47,7 @@ void TaskRegistry::link(TaskHeader* task) noexcept {
     std::lock_guard guard(shard.lock);
     // Listed once: only finishing (or dying) takes it out, and a finished
     // task (named late) is not live.
-    if (!task->live_slot && !task->done()) {
+    if (!task->live_slot && !task->done_seq_cst()) {
         std::uint32_t slot;
         if (!shard.free.empty()) {
             slot = shard.free.back();

@@ -87,6 +87,8 @@ public:
 
     // --- completion ---------------------------------------------------------
     bool done() const noexcept { return waiters_.load(memory_order_acquire) == closed(); }
+    // done() in the single total order of seq_cst operations (see close()).
+    bool done_seq_cst() const noexcept { return waiters_.load(memory_order_seq_cst) == closed(); }
     Outcome outcome() const noexcept { return outcome_; }  // valid once done()
     std::uint64_t state() const noexcept { return state_.load(memory_order_acquire); }
 
@@ -112,9 +114,12 @@ public:
 
     Waiter* close(Outcome outcome) noexcept {
         outcome_ = outcome;
-        // acq_rel: release publishes the result and outcome to every thread
-        // that sees `closed()`; acquire makes the waiter nodes' fields visible.
-        Waiter* list = waiters_.exchange(closed(), memory_order_acq_rel);
+        // release publishes the result and outcome to every thread that
+        // sees `closed()`; acquire makes the waiter nodes' fields visible.
+        // seq_cst (the same instruction as acq_rel on x86 and ARMv8): the
+        // registry's claim-then-done_seq_cst() and finish_task's
+        // close-then-load of live_shard must not both miss the other.
+        Waiter* list = waiters_.exchange(closed(), memory_order_seq_cst);
         Waiter* reversed = nullptr;
         while (list) {
             Waiter* next = list->next;
