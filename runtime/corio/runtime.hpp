@@ -37,7 +37,9 @@ struct Options {
     bool worker_rings = true;
     unsigned max_blocking_threads = 512;  // to_thread's elastic pool
     // How long shutdown waits for cancelled tasks to unwind before it gives
-    // up on them with a warning (they are then leaked, not destroyed).
+    // up on them with a warning. They are then leaked, not destroyed, and so
+    // is the runtime's memory they still reach (its threads are ended), so a
+    // later wake, cancel() or set_name() of one is safe; it never runs again.
     std::chrono::milliseconds shutdown_timeout{10'000};
 
     // Trace recording (tools/corio-trace reads the file). Empty: the
