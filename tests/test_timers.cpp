@@ -416,7 +416,9 @@ TEST_CASE("wait_for passes the work's exception on", "[timers][wait_for]") {
 TEST_CASE("cancelling a task in wait_for cancels the work and waits for it", "[timers][wait_for]") {
     std::atomic<bool> inner_cancelled{false};
     std::atomic<bool> inner_done_first{false};
+    corio::Future<int> inner_started;
     auto inner = [&]() -> corio::Coro<int> {
+        inner_started.set_result(1);
         try {
             co_await corio::sleep(1h);
         } catch (const corio::CancelledError&) {
@@ -438,7 +440,9 @@ TEST_CASE("cancelling a task in wait_for cancels the work and waits for it", "[t
         corio::Future<int> started;
         auto t = corio::spawn(outer(started));
         co_await started;
-        co_await corio::sleep(2ms);  // let it reach the wait (correct either way)
+        // The inner work runs (a task cancelled before it starts never runs
+        // its body): then the cancel finds it asleep, or on its way there.
+        co_await inner_started;
         t.cancel();
         try {
             co_await t;
