@@ -156,16 +156,23 @@ void RuntimeCore::stop_services() noexcept {
     {
         std::lock_guard lock(services_mutex);
         stopping_services.swap(services);
+        // A task woken by a service's stop may run again before the workers
+        // stop (one shutdown gave up on): it must not start a new service.
+        services_stopped = true;
     }
     // Last started, first stopped: a later service may use an earlier one.
     for (auto it = stopping_services.rbegin(); it != stopping_services.rend(); ++it) it->second->shutdown();
+    // Not freed here: a leaked task's op may still point into one (a cancel
+    // posts to its reactor); they go with the core, which a runtime that gave
+    // up on tasks never frees.
+    stopped_services = std::move(stopping_services);
 }
 
 Service* find_or_start_service(RuntimeCore* rt, const void* key, ServiceFactory make) {
     std::lock_guard lock(rt->services_mutex);
     for (auto& [k, service] : rt->services)
         if (k == key) return service.get();
-    if (rt->stopping.load(memory_order_acquire))
+    if (rt->services_stopped || rt->stopping.load(memory_order_acquire))
         throw InvalidStateError("a corio runtime service was requested after the runtime shut down");
     std::unique_ptr<Service> made(make(rt));
     Service* service = made.get();

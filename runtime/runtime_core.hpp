@@ -110,6 +110,11 @@ struct RuntimeCore {
 
     mutable std::mutex services_mutex;
     std::vector<std::pair<const void*, std::unique_ptr<Service>>> services;  // in start order
+    bool services_stopped = false;  // under services_mutex: no service starts any more
+    // Stopped services, kept until the core goes: a task that shutdown gave
+    // up on may still reach one (a timer on a reactor), and a leaked core is
+    // never destroyed. (Only stop_services touches it.)
+    std::vector<std::pair<const void*, std::unique_ptr<Service>>> stopped_services;
 
     void inject(TaskHeader* task) noexcept;  // from any thread
     void inject_bulk(TaskHeader* const* tasks, std::size_t n) noexcept;  // inject() for many (inject_batch.cpp)

@@ -337,3 +337,33 @@ TEST_CASE("a runtime that gives up on stuck tasks keeps what they still reach", 
     CHECK_FALSE(s.ran_after);
     CHECK_FALSE(stuck.done());
 }
+
+TEST_CASE("a runtime that gives up on a stubborn sleeper keeps the reactor a later cancel reaches", "[runtime][shutdown]") {
+    // The sleeper refuses every cancel and sleeps again. When shutdown gives
+    // up, stopping the reactor ends its sleep once more, a worker runs it
+    // again and it sleeps on that reactor anew: a cancel from a plain thread
+    // after the runtime's end posts to that reactor (ASan: it must be alive).
+    std::atomic<int> started{0}, refusals{0};
+    std::vector<corio::Task<void>> leaked;
+    for (int round = 0; round < 4; ++round) {
+        bounded([&] {
+            corio::Runtime rt({.workers = 8, .worker_rings = false, .shutdown_timeout = std::chrono::milliseconds(60)});
+            for (int i = 0; i < 6; ++i)
+                leaked.push_back(rt.spawn([](std::atomic<int>& s, std::atomic<int>& r) -> corio::Coro<void> {
+                    ++s;
+                    while (true) {
+                        try {
+                            co_await corio::sleep(std::chrono::milliseconds(5));
+                        } catch (const corio::CancelledError&) {
+                            ++r;
+                        }
+                    }
+                }(started, refusals)));
+            while (started < 6 * (round + 1)) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        });
+    }
+    std::thread([&] {
+        for (auto& t : leaked) t.cancel();
+    }).join();
+    CHECK(refusals > 0);
+}
