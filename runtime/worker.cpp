@@ -330,8 +330,15 @@ void start_task(TaskHeader* task, RuntimeCore* rt, const std::source_location& w
         w->spawned.store(w->spawned.load(memory_order_relaxed) + 1, memory_order_release);
         if (w->trace) [[unlikely]]
             w->trace->record_spawn(reinterpret_cast<std::uintptr_t>(task), site_key);
-        w->push_local(task);
-        rt->wake_one_if_needed();
+        // As Tokio: the new task takes the LIFO slot and runs next here, hot
+        // in cache. Only a task it displaces goes where thieves can see it,
+        // so only then is another worker worth waking: a chain of spawns
+        // (each task spawns the next and ends) stays on one worker instead
+        // of waking the other for every link.
+        if (TaskHeader* displaced = std::exchange(w->lifo, task)) {
+            w->push_local(displaced);
+            rt->wake_one_if_needed();
+        }
     } else {
         rt->foreign_spawned.fetch_add(1, memory_order_release);
         if (rt->trace) [[unlikely]]
@@ -366,7 +373,11 @@ void yield_task(TaskHeader* task, std::coroutine_handle<> at) noexcept {
 
 bool take_for_inline(TaskHeader* child) noexcept {
     Worker* w = this_worker;
-    if (!w || !w->deque.pop_if(child)) return false;
+    if (!w) return false;
+    if (w->lifo == child)
+        w->lifo = nullptr;
+    else if (!w->deque.pop_if(child))
+        return false;
     if (w->trace) [[unlikely]]
         w->trace->retract_spawn(reinterpret_cast<std::uintptr_t>(child));
     return true;

@@ -367,3 +367,31 @@ TEST_CASE("a runtime that gives up on a stubborn sleeper keeps the reactor a lat
     }).join();
     CHECK(refusals > 0);
 }
+
+TEST_CASE("a spawned task runs next on its spawner's worker, once the spawner suspends", "[runtime]") {
+    // The new task takes the worker's LIFO slot: no other worker is woken
+    // to steal it, so a spawn costs no wake-up (W4's chains stay on one
+    // core), and, as in asyncio, it starts only when its spawner awaits.
+    std::atomic<bool> spawner_suspending{false};
+    std::atomic<bool> child_saw_suspending{false};
+    std::thread::id spawner_thread, child_thread;
+    run_bounded(
+        [](auto& suspending, auto& saw, auto& parent, auto& child) -> corio::Coro<void> {
+            parent = std::this_thread::get_id();
+            auto t = corio::spawn([](auto& s, auto& seen, auto& me) -> corio::Coro<void> {
+                me = std::this_thread::get_id();
+                seen = s.load();
+                co_return;
+            }(suspending, saw, child));
+            // Busy for 30 ms, long enough for an idle worker to wake and
+            // steal the task, had the spawn made it stealable.
+            const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(30);
+            while (std::chrono::steady_clock::now() < until) {
+            }
+            suspending = true;
+            co_await t;
+        }(spawner_suspending, child_saw_suspending, spawner_thread, child_thread),
+        {.workers = 2});
+    CHECK(child_saw_suspending);
+    CHECK(child_thread == spawner_thread);
+}

@@ -86,8 +86,9 @@ private:
 // Puts the task behind the other runnable tasks (yield_now, spent budget).
 void yield_task(TaskHeader* task, std::coroutine_handle<> at) noexcept;
 
-// Join fast path: when `child` has not started and sits at the bottom of the
-// current worker's deque, pops it so the caller can run it inline.
+// Join fast path: when `child` has not started and sits in the current
+// worker's LIFO slot or at the bottom of its deque, takes it so the caller
+// can run it inline.
 bool take_for_inline(TaskHeader* child) noexcept;
 
 // Cooperative budget: true while the running task may go on without
