@@ -33,6 +33,10 @@ struct TaskHeader : CompletionState {
     RuntimeCore* runtime = nullptr;
     std::source_location spawn_site;
     bool cancelled_error = false;  // the stored exception is a CancelledError
+    // Set at its first suspension. A task in a run queue that never
+    // suspended never ran: only such a task may be run inline by the parent
+    // that joins it (a woken one may already have an inline parent).
+    bool suspended_once = false;
 
     // cancel(): request, then pass the cancellation on to what the task awaits.
     bool request_cancel() noexcept;
@@ -61,6 +65,7 @@ struct TaskHeader : CompletionState {
     // as waiting on it only now: a child that finishes without suspending
     // (the common fork-join case) costs the parent no registration at all.
     void on_suspend() noexcept {
+        suspended_once = true;
         if (joined_by) [[unlikely]]
             register_joiners();
         if (!live_shard.load(memory_order_relaxed)) [[unlikely]]
