@@ -36,8 +36,9 @@ public:
         for (WorkerRing* ring : rings_) ring->cancel_all();
     }
 
-    // The worker rings outlive the service (they close when their worker
-    // exits, after every service has stopped), never the other way round.
+    // The worker rings outlive the service: they close when their worker
+    // exits, after every service has stopped, and are freed with their
+    // worker, after the stopped service (RuntimeCore::stopped_services).
     void add_ring(WorkerRing* ring) {
         std::lock_guard lock(rings_mutex_);
         rings_.push_back(ring);

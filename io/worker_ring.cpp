@@ -68,7 +68,10 @@ bool WorkerRing::start() noexcept {
     return true;
 }
 
-WorkerRing::~WorkerRing() { close(); }
+WorkerRing::~WorkerRing() {
+    close();
+    if (wake_fd_ >= 0) ::close(wake_fd_);
+}
 
 bool WorkerRing::on_own_thread() const noexcept { return ring_cache.ring == this; }
 
@@ -290,7 +293,10 @@ void WorkerRing::close() noexcept {
         std::fprintf(stderr, "corio: worker ring: %u request(s) never completed; closing anyway\n",
                      flight_.size() + own_in_flight_);
     io_uring_queue_exit(&ring_);
-    ::close(wake_fd_);
+    // The eventfd stays open until the ring object goes (with its worker,
+    // when the runtime is freed): a plain thread cancelling a task that a
+    // shutdown gave up on may signal it after this, and must not write to
+    // a descriptor number that something else has reused.
     open_ = false;
 }
 

@@ -93,10 +93,10 @@ void Worker::run() {
         if (runtime.stopping.load(memory_order_acquire)) break;
         park();
     }
-    if (io) {
-        io->close();  // on this thread: the ring is bound to it
-        io.reset();
-    }
+    // Closed on this thread (the ring is bound to it), but freed only with
+    // the worker: a plain thread cancelling a task that a shutdown gave up
+    // on may still be posting to it.
+    if (io) io->close();
     if (trace) trace->flush();
     exchange_thread_trace_writer(nullptr);
     this_worker = nullptr;
