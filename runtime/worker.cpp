@@ -353,10 +353,13 @@ void schedule(TaskHeader* task, std::coroutine_handle<> at) noexcept {
     if (task->runtime->trace) [[unlikely]]
         trace_wake(*task->runtime, w, task);
     if (w && &w->runtime == task->runtime) {
-        // Woken by the running task: run it next (hot in cache), as Tokio's LIFO slot.
-        if (w->lifo) w->push_local(w->lifo);
-        w->lifo = task;
-        task->runtime->wake_one_if_needed();
+        // Woken by the running task: run it next (hot in cache), as Tokio's
+        // LIFO slot. No other worker can take it from the slot, so only a
+        // task it displaces to the deque is worth waking one for.
+        if (TaskHeader* displaced = std::exchange(w->lifo, task)) {
+            w->push_local(displaced);
+            task->runtime->wake_one_if_needed();
+        }
     } else if (!InjectBatch::take(task)) {
         task->runtime->inject(task);
     }
