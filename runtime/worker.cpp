@@ -376,7 +376,7 @@ void yield_task(TaskHeader* task, std::coroutine_handle<> at) noexcept {
 
 bool take_for_inline(TaskHeader* child) noexcept {
     Worker* w = this_worker;
-    if (!w || child->suspended_once) return false;
+    if (!w || child->suspended_once.load(memory_order_relaxed)) return false;
     if (w->lifo == child)
         w->lifo = nullptr;
     else if (!w->deque.pop_if(child))

@@ -36,7 +36,10 @@ struct TaskHeader : CompletionState {
     // Set at its first suspension. A task in a run queue that never
     // suspended never ran: only such a task may be run inline by the parent
     // that joins it (a woken one may already have an inline parent).
-    bool suspended_once = false;
+    // Atomic, relaxed: a joiner on another worker may read it while the task
+    // runs; the answer only matters when the task sits in the joiner's own
+    // queue, and then its last store happened before it was queued there.
+    Atomic<bool> suspended_once{false};
 
     // cancel(): request, then pass the cancellation on to what the task awaits.
     bool request_cancel() noexcept;
@@ -65,7 +68,7 @@ struct TaskHeader : CompletionState {
     // as waiting on it only now: a child that finishes without suspending
     // (the common fork-join case) costs the parent no registration at all.
     void on_suspend() noexcept {
-        suspended_once = true;
+        suspended_once.store(true, memory_order_relaxed);
         if (joined_by) [[unlikely]]
             register_joiners();
         if (!live_shard.load(memory_order_relaxed)) [[unlikely]]
