@@ -80,6 +80,9 @@ struct Worker {
     TaskHeader* steal_from(Worker& victim);
     TaskHeader* take_global();
     void push_local(TaskHeader* task);
+    // A task spawned or woken by the one running here runs next (Tokio's
+    // LIFO slot); only a task it displaces goes where thieves see it.
+    void run_next(TaskHeader* task);
     void park();
     bool work_visible() const;
 };

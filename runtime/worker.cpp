@@ -288,6 +288,15 @@ void Worker::park() {
         trace->record(trace::EventKind::unpark, 0, 0);
 }
 
+void Worker::run_next(TaskHeader* task) {
+    // No other worker can take a task from the slot, so only one displaced
+    // to the deque is worth waking another worker for.
+    if (TaskHeader* displaced = std::exchange(lifo, task)) {
+        push_local(displaced);
+        runtime.wake_one_if_needed();
+    }
+}
+
 void Worker::push_local(TaskHeader* task) {
     if (!deque.push(task)) [[unlikely]] {
         // Full: move the older half to the global queue, where every worker
@@ -330,15 +339,9 @@ void start_task(TaskHeader* task, RuntimeCore* rt, const std::source_location& w
         w->spawned.store(w->spawned.load(memory_order_relaxed) + 1, memory_order_release);
         if (w->trace) [[unlikely]]
             w->trace->record_spawn(reinterpret_cast<std::uintptr_t>(task), site_key);
-        // As Tokio: the new task takes the LIFO slot and runs next here, hot
-        // in cache. Only a task it displaces goes where thieves can see it,
-        // so only then is another worker worth waking: a chain of spawns
-        // (each task spawns the next and ends) stays on one worker instead
-        // of waking the other for every link.
-        if (TaskHeader* displaced = std::exchange(w->lifo, task)) {
-            w->push_local(displaced);
-            rt->wake_one_if_needed();
-        }
+        // A chain of spawns (each task spawns the next and ends) stays on
+        // one worker instead of waking the other for every link.
+        w->run_next(task);
     } else {
         rt->foreign_spawned.fetch_add(1, memory_order_release);
         if (rt->trace) [[unlikely]]
@@ -353,13 +356,7 @@ void schedule(TaskHeader* task, std::coroutine_handle<> at) noexcept {
     if (task->runtime->trace) [[unlikely]]
         trace_wake(*task->runtime, w, task);
     if (w && &w->runtime == task->runtime) {
-        // Woken by the running task: run it next (hot in cache), as Tokio's
-        // LIFO slot. No other worker can take it from the slot, so only a
-        // task it displaces to the deque is worth waking one for.
-        if (TaskHeader* displaced = std::exchange(w->lifo, task)) {
-            w->push_local(displaced);
-            task->runtime->wake_one_if_needed();
-        }
+        w->run_next(task);  // woken by the running task: next, hot in cache
     } else if (!InjectBatch::take(task)) {
         task->runtime->inject(task);
     }
