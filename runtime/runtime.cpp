@@ -152,20 +152,18 @@ void RuntimeCore::cancel_service_waits() noexcept {
 }
 
 void RuntimeCore::stop_services() noexcept {
-    std::vector<std::pair<const void*, std::unique_ptr<Service>>> stopping_services;
     {
         std::lock_guard lock(services_mutex);
-        stopping_services.swap(services);
+        // Not freed here: a leaked task's op may still point into one (a
+        // cancel posts to its reactor); they go with the core, which a
+        // runtime that gave up on tasks never frees.
+        stopped_services.swap(services);
         // A task woken by a service's stop may run again before the workers
         // stop (one shutdown gave up on): it must not start a new service.
         services_stopped = true;
     }
     // Last started, first stopped: a later service may use an earlier one.
-    for (auto it = stopping_services.rbegin(); it != stopping_services.rend(); ++it) it->second->shutdown();
-    // Not freed here: a leaked task's op may still point into one (a cancel
-    // posts to its reactor); they go with the core, which a runtime that gave
-    // up on tasks never frees.
-    stopped_services = std::move(stopping_services);
+    for (auto it = stopped_services.rbegin(); it != stopped_services.rend(); ++it) it->second->shutdown();
 }
 
 Service* find_or_start_service(RuntimeCore* rt, const void* key, ServiceFactory make) {
