@@ -291,10 +291,20 @@ void Worker::park() {
 void Worker::run_next(TaskHeader* task) {
     // No other worker can take a task from the slot, so only one displaced
     // to the deque is worth waking another worker for.
-    if (TaskHeader* displaced = std::exchange(lifo, task)) {
-        push_local(displaced);
-        runtime.wake_one_if_needed();
-    }
+    TaskHeader* displaced = std::exchange(lifo, task);
+    if (!displaced) return;
+    const bool was_empty = deque.size() == 0;
+    push_local(displaced);
+    if (!was_empty || runtime.workers.size() == 1) return;
+    // The push that gives the deque work looks for a sleeper; later ones
+    // need not: a worker that parks while this work waits sees it when it
+    // re-checks the deques, and a thief that took it searches again when
+    // done. That look needs a seq_cst fence, as inject()'s (Dekker with
+    // the parking worker, which registers, then re-checks the deques):
+    // without it both can miss the other, and the task waits for this
+    // worker while another sleeps.
+    fence_seq_cst();
+    runtime.wake_one_if_needed();
 }
 
 void Worker::push_local(TaskHeader* task) {

@@ -395,3 +395,38 @@ TEST_CASE("a spawned task runs next on its spawner's worker, once the spawner su
     CHECK(child_saw_suspending);
     CHECK(child_thread == spawner_thread);
 }
+
+TEST_CASE("a task displaced from a busy spawner's slot wakes a parked worker to steal it", "[runtime]") {
+    // The spawner queues X (into its slot), then Y, which moves X to the
+    // stealable deque; then it stays busy until X has started. Only another
+    // worker can start X, and only if the push woke it: the other workers
+    // are parked (the spawner spins first, long enough for them to park).
+    // A lost wake leaves X behind the spawner, and the round gives up.
+    const unsigned workers = GENERATE(2u, 8u);
+    constexpr int kRounds = 400 / corio_test::kScale;
+    const int stranded = run_bounded(
+        []() -> corio::Coro<int> {
+            int stranded = 0;
+            for (int round = 0; round < kRounds; ++round) {
+                const auto settle = std::chrono::steady_clock::now() + std::chrono::microseconds(200);
+                while (std::chrono::steady_clock::now() < settle) {
+                }
+                std::atomic<bool> started{false};
+                auto x = corio::spawn([](std::atomic<bool>& s) -> corio::Coro<void> {
+                    s = true;
+                    co_return;
+                }(started));
+                auto y = corio::spawn([]() -> corio::Coro<void> { co_return; }());
+                const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+                while (!started.load() && std::chrono::steady_clock::now() < give_up) {
+                }
+                if (!started.load()) ++stranded;
+                co_await x;
+                co_await y;
+                if (stranded) break;
+            }
+            co_return stranded;
+        }(),
+        {.workers = workers});
+    CHECK(stranded == 0);
+}
