@@ -15,6 +15,7 @@ namespace corio {
 namespace {
 
 using detail::IoOp;
+using detail::UringOp;
 using detail::UringAwaiter;
 
 // The kernel moves at most this much per read or write (MAX_RW_COUNT).
@@ -49,7 +50,7 @@ int File::checked_fd(const char* call) const {
 }
 
 Coro<File> File::open(std::string path, int flags, unsigned mode) {
-    IoOp* op = detail::make_uring_op(IoOp::Code::openat);
+    UringOp* op = detail::make_uring_op(IoOp::Code::openat);
     op->fd = AT_FDCWD;
     op->path = path.c_str();  // lives in this frame until the kernel answers
     op->flags = flags | O_CLOEXEC;
@@ -61,7 +62,7 @@ Coro<File> File::open(std::string path, int flags, unsigned mode) {
 
 Coro<std::size_t> File::read_at(std::span<std::byte> buffer, std::uint64_t offset) {
     const int fd = checked_fd("read_at");
-    IoOp* op = detail::make_uring_op(IoOp::Code::read);
+    UringOp* op = detail::make_uring_op(IoOp::Code::read);
     op->fd = fd;
     op->buf = buffer.data();
     op->len = static_cast<unsigned>(std::min(buffer.size(), kMaxChunk));
@@ -73,7 +74,7 @@ Coro<std::size_t> File::read_at(std::span<std::byte> buffer, std::uint64_t offse
 
 Coro<std::size_t> File::write_at(std::span<const std::byte> data, std::uint64_t offset) {
     const int fd = checked_fd("write_at");
-    IoOp* op = detail::make_uring_op(IoOp::Code::write);
+    UringOp* op = detail::make_uring_op(IoOp::Code::write);
     op->fd = fd;
     op->buf = const_cast<std::byte*>(data.data());  // only read by the kernel
     op->len = static_cast<unsigned>(std::min(data.size(), kMaxChunk));
@@ -108,7 +109,7 @@ Coro<void> File::write_all(std::span<const std::byte> data, std::uint64_t offset
 
 Coro<void> File::fsync() {
     const int fd = checked_fd("fsync");
-    IoOp* op = detail::make_uring_op(IoOp::Code::fsync);
+    UringOp* op = detail::make_uring_op(IoOp::Code::fsync);
     op->fd = fd;
     int r = co_await UringAwaiter(op);
     if (r < 0) fail(-r, "fsync", path_);
@@ -117,7 +118,7 @@ Coro<void> File::fsync() {
 Coro<std::uint64_t> File::size() {
     const int fd = checked_fd("size");
     struct statx st {};
-    IoOp* op = detail::make_uring_op(IoOp::Code::statx);
+    UringOp* op = detail::make_uring_op(IoOp::Code::statx);
     op->fd = fd;
     op->path = "";
     op->flags = AT_EMPTY_PATH;
@@ -130,7 +131,7 @@ Coro<std::uint64_t> File::size() {
 
 Coro<void> File::close() {
     if (fd_ < 0) co_return;
-    IoOp* op = detail::make_uring_op(IoOp::Code::close);
+    UringOp* op = detail::make_uring_op(IoOp::Code::close);
     // The descriptor is given up now: even a failed or cancelled close
     // leaves it closed (close(2) semantics), so it is never reused by us.
     op->fd = std::exchange(fd_, -1);

@@ -106,7 +106,7 @@ void Reactor::arm_wake_read() {
 }
 
 void Reactor::handle_uring(ReactorMsg* msg) {
-    IoOp* op = msg->op;
+    UringOp* op = msg->op->as_uring();
     if (msg->is_cancel) {
         if (op->submitted && !op->kernel_done) {
             // The message's reference keeps the op, so its address (the
@@ -130,7 +130,7 @@ void Reactor::handle_uring(ReactorMsg* msg) {
     submit(op);
 }
 
-void Reactor::submit(IoOp* op) {
+void Reactor::submit(UringOp* op) {
     io_uring_sqe* sqe = get_sqe(&ring_);
     prep_op(sqe, op);
     op->submitted = true;
@@ -139,7 +139,7 @@ void Reactor::submit(IoOp* op) {
     trace_event(trace::EventKind::io_submit, reinterpret_cast<std::uintptr_t>(op), sqe->opcode);
 }
 
-void Reactor::complete_uring(IoOp* op, int res) noexcept {
+void Reactor::complete_uring(UringOp* op, int res) noexcept {
     flight_.remove(op);
     trace_event(trace::EventKind::io_complete, reinterpret_cast<std::uintptr_t>(op), static_cast<std::uint32_t>(res));
     complete_from_cqe(op, res);
@@ -173,7 +173,7 @@ void Reactor::cancel_waits_now() {
     timers_.cancel_sleeps();
     // The kernel's ops are cancelled as a task's cancel would; each one
     // completes when its CQE arrives.
-    for (IoOp* op = flight_.head(); op; op = op->flight_next) {
+    for (UringOp* op = flight_.head(); op; op = op->flight_next) {
         // acq_rel: one cancel per op; when its task asked first, that
         // task's cancel message does the work.
         if (op->cancel_posted.exchange(true, memory_order_acq_rel)) continue;
@@ -202,7 +202,7 @@ void Reactor::begin_drain() {
     }
     // Only ops whose tasks are gone can be left; cancel every one (again,
     // if a cancel came too early to catch it).
-    for (IoOp* op = flight_.head(); op; op = op->flight_next) {
+    for (UringOp* op = flight_.head(); op; op = op->flight_next) {
         // relaxed: the reactor's own reading of it comes later on this thread.
         op->cancel_posted.store(true, memory_order_relaxed);
         io_uring_sqe* sqe = get_sqe(&ring_);
@@ -229,7 +229,7 @@ void Reactor::reap() {
             case kAsyncCancel:
                 break;
             default:
-                complete_uring(static_cast<IoOp*>(io_uring_cqe_get_data(cqe)), cqe->res);
+                complete_uring(static_cast<UringOp*>(io_uring_cqe_get_data(cqe)), cqe->res);
                 break;
         }
     }

@@ -66,8 +66,8 @@ private:
     void wake(std::int64_t due = kNow) noexcept;
     void handle(ReactorMsg* msg);
     void handle_uring(ReactorMsg* msg);
-    void complete_uring(IoOp* op, int res) noexcept;
-    void submit(IoOp* op);
+    void complete_uring(UringOp* op, int res) noexcept;
+    void submit(UringOp* op);
     void fire_due_timers();
     void cancel_waits_now();
     void begin_drain();

@@ -10,7 +10,7 @@
 
 namespace corio::detail {
 
-void prep_socket_op(io_uring_sqe* sqe, IoOp* op) noexcept {
+void prep_socket_op(io_uring_sqe* sqe, UringOp* op) noexcept {
     using Code = IoOp::Code;
     switch (op->code) {
         case Code::accept:
@@ -40,8 +40,8 @@ void prep_socket_op(io_uring_sqe* sqe, IoOp* op) noexcept {
     }
 }
 
-IoOp* make_recv_op(int fd, void* buf, unsigned len, bool likely_empty) {
-    IoOp* op = make_socket_op(IoOp::Code::recv, fd, buf, len, 0);
+UringOp* make_recv_op(int fd, void* buf, unsigned len, bool likely_empty) {
+    UringOp* op = make_socket_op(IoOp::Code::recv, fd, buf, len, 0);
     // Worker rings only: they need Linux 6.7, and the flag came in 5.19; a
     // reactor's ring may be older, where the flag is EINVAL.
     op->poll_first = likely_empty && op->ring;
@@ -50,8 +50,8 @@ IoOp* make_recv_op(int fd, void* buf, unsigned len, bool likely_empty) {
 
 bool has_worker_ring() noexcept { return WorkerRing::for_this_thread(current_runtime()) != nullptr; }
 
-IoOp* make_socket_op(IoOp::Code code, int fd, void* buf, unsigned len, int flags) {
-    IoOp* op = make_uring_op(code);
+UringOp* make_socket_op(IoOp::Code code, int fd, void* buf, unsigned len, int flags) {
+    UringOp* op = make_uring_op(code);
     op->fd = fd;
     op->buf = buf;
     op->len = len;

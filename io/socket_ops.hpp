@@ -17,16 +17,16 @@ namespace corio::detail {
 //   connect: buf = const sockaddr*, len = its size
 //   recv, send: buf, len, flags
 //   recvmsg, sendmsg: buf = msghdr*, flags
-void prep_socket_op(io_uring_sqe* sqe, IoOp* op) noexcept;
+void prep_socket_op(io_uring_sqe* sqe, UringOp* op) noexcept;
 
 // A new op on the current reactor with those arguments (one reference).
 // Throws as make_uring_op does.
-IoOp* make_socket_op(IoOp::Code code, int fd, void* buf, unsigned len, int flags);
+UringOp* make_socket_op(IoOp::Code code, int fd, void* buf, unsigned len, int flags);
 
 // A recv. `likely_empty`: the last recv on the socket drained it (a
 // request/response exchange waits for the peer), so trying the read before
 // arming the poll would be a wasted pass through the TCP stack.
-IoOp* make_recv_op(int fd, void* buf, unsigned len, bool likely_empty);
+UringOp* make_recv_op(int fd, void* buf, unsigned len, bool likely_empty);
 
 // True on a worker whose ops go through its own ring (worker_ring.hpp).
 bool has_worker_ring() noexcept;

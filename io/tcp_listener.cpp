@@ -43,7 +43,7 @@ Coro<TcpStream> TcpListener::accept() {
     int r;
     while (true) {
         socklen_t size = SocketAddress::capacity();
-        detail::IoOp* op = detail::make_socket_op(detail::IoOp::Code::accept, use.fd(), peer.native(), 0, SOCK_CLOEXEC);
+        detail::UringOp* op = detail::make_socket_op(detail::IoOp::Code::accept, use.fd(), peer.native(), 0, SOCK_CLOEXEC);
         op->offset = reinterpret_cast<std::uintptr_t>(&size);
         r = co_await detail::UringAwaiter(op);
         peer.set_native_size(size);

@@ -22,8 +22,9 @@ public:
     IoOp* top() const noexcept { return heap_.front().op; }
     IoClock::time_point top_deadline() const noexcept { return IoClock::time_point(IoClock::duration(heap_.front().when)); }
 
-    void push(IoOp* op) {
-        heap_.push_back(Entry{op->deadline.time_since_epoch().count(), op->seq, op});
+    // `seq`: the op's arrival order, which breaks ties between deadlines.
+    void push(IoOp* op, std::uint64_t seq) {
+        heap_.push_back(Entry{op->deadline.time_since_epoch().count(), seq, op});
         up(heap_.size() - 1);
     }
 

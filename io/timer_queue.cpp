@@ -14,9 +14,8 @@ void TimerQueue::add(IoOp* op) noexcept {
         op->release();  // resolved before it got here: nothing to arm
         return;
     }
-    op->seq = next_seq_++;
     op->in_heap = true;
-    heap_.push(op);
+    heap_.push(op, next_seq_++);
 }
 
 void TimerQueue::note_resolved(IoOp* op) noexcept {

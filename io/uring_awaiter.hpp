@@ -15,7 +15,7 @@ namespace corio::detail {
 
 class UringAwaiter {
 public:
-    explicit UringAwaiter(IoOp* op) noexcept : op_(op) {}
+    explicit UringAwaiter(UringOp* op) noexcept : op_(op) {}
     UringAwaiter(const UringAwaiter&) = delete;
     UringAwaiter& operator=(const UringAwaiter&) = delete;
     ~UringAwaiter() {
@@ -48,7 +48,7 @@ public:
     }
 
 private:
-    IoOp* op_;
+    UringOp* op_;
     TaskHeader* self_ = nullptr;
     Waiter waiter_{};
 };

@@ -11,7 +11,7 @@ namespace corio::detail {
 namespace {
 
 bool cancel_op(CompletionState* state) noexcept {
-    auto* op = static_cast<IoOp*>(state);
+    auto* op = static_cast<IoOp*>(state)->as_uring();
     if (op->done()) return false;
     // acq_rel: one cancel message per op, whoever asks first.
     if (op->cancel_posted.exchange(true, memory_order_acq_rel)) return true;
@@ -28,8 +28,8 @@ constexpr CompletionOps kUringOps{&destroy_op, &cancel_op};
 
 }  // namespace
 
-IoOp* make_uring_op(IoOp::Code code) {
-    IoOp* op = new_op(&kUringOps, IoOp::Kind::uring);
+UringOp* make_uring_op(IoOp::Code code) {
+    UringOp* op = new_op(&kUringOps, IoOp::Kind::uring)->as_uring();
     op->code = code;
     op->ring = WorkerRing::for_this_thread(current_runtime());
     return op;

@@ -10,7 +10,7 @@
 
 namespace corio::detail {
 
-void prep_op(io_uring_sqe* sqe, IoOp* op) noexcept {
+void prep_op(io_uring_sqe* sqe, UringOp* op) noexcept {
     using Code = IoOp::Code;
     switch (op->code) {
         case Code::read:
@@ -47,7 +47,7 @@ __kernel_timespec to_timespec(IoClock::duration d) noexcept {
     return {static_cast<long long>(ns / 1'000'000'000), static_cast<long long>(ns % 1'000'000'000)};
 }
 
-void complete_from_cqe(IoOp* op, int res) noexcept {
+void complete_from_cqe(UringOp* op, int res) noexcept {
     op->kernel_done = true;
     op->result = res;
     // acquire: pairs with the canceller's exchange (only a flag here).

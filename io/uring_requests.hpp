@@ -10,7 +10,7 @@
 namespace corio::detail {
 
 // Fills `sqe` for `op` (its user_data is the op's address).
-void prep_op(io_uring_sqe* sqe, IoOp* op) noexcept;
+void prep_op(io_uring_sqe* sqe, UringOp* op) noexcept;
 
 // The ring's next SQE; when the SQ is full, first hands the kernel what it
 // holds. Owner thread only. (Inline: one per request on the I/O path.)
@@ -30,14 +30,14 @@ __kernel_timespec to_timespec(IoClock::duration d) noexcept;
 // through their flight_prev/next (owner thread only).
 class FlightList {
 public:
-    void add(IoOp* op) noexcept {
+    void add(UringOp* op) noexcept {
         op->flight_prev = nullptr;
         op->flight_next = head_;
         if (head_) head_->flight_prev = op;
         head_ = op;
         ++size_;
     }
-    void remove(IoOp* op) noexcept {
+    void remove(UringOp* op) noexcept {
         if (op->flight_prev)
             op->flight_prev->flight_next = op->flight_next;
         else
@@ -45,17 +45,17 @@ public:
         if (op->flight_next) op->flight_next->flight_prev = op->flight_prev;
         --size_;
     }
-    IoOp* head() const noexcept { return head_; }
+    UringOp* head() const noexcept { return head_; }
     unsigned size() const noexcept { return size_; }
 
 private:
-    IoOp* head_ = nullptr;
+    UringOp* head_ = nullptr;
     unsigned size_ = 0;
 };
 
 // The kernel answered `op` with `res`: records it and publishes the outcome
 // (cancelled when a cancel asked for the -ECANCELED it got), dropping the
 // ring's reference.
-void complete_from_cqe(IoOp* op, int res) noexcept;
+void complete_from_cqe(UringOp* op, int res) noexcept;
 
 }  // namespace corio::detail

@@ -81,6 +81,10 @@ void WorkerRing::submit(IoOp* op) noexcept {
         timers_pending_.store(timers_.pending(), memory_order_relaxed);
         return;
     }
+    submit_request(op->as_uring());
+}
+
+void WorkerRing::submit_request(UringOp* op) noexcept {
     if (op->cancel_requested) {
         // Its task was cancelled while it made the op (set_waiting_on comes
         // before arm): nothing goes to the kernel.
@@ -103,7 +107,7 @@ void WorkerRing::ask_cancel(std::uint64_t user_data) noexcept {
     ++own_in_flight_;
 }
 
-void WorkerRing::cancel_now(IoOp* op) noexcept {
+void WorkerRing::cancel_now(UringOp* op) noexcept {
     if (!op->submitted) {
         // A cancel ahead of its request would find nothing and leave the
         // request waiting: submit() sees the flag instead.
@@ -116,7 +120,7 @@ void WorkerRing::cancel_now(IoOp* op) noexcept {
     if (!op->kernel_done) ask_cancel(reinterpret_cast<std::uint64_t>(op));
 }
 
-void WorkerRing::cancel(IoOp* op) noexcept {
+void WorkerRing::cancel(UringOp* op) noexcept {
     if (on_own_thread()) return cancel_now(op);
     op->retain();  // the message's
     inbox_.push(&op->cancel_msg);
@@ -159,7 +163,7 @@ bool WorkerRing::take_messages() noexcept {
             timers_.note_resolved(msg->op);
             timers_changed = true;
         } else {
-            cancel_now(msg->op);
+            cancel_now(msg->op->as_uring());
         }
         msg->op->release();  // the message's
     }
@@ -168,7 +172,7 @@ bool WorkerRing::take_messages() noexcept {
     if (cancel_all_requested_.load(memory_order_relaxed) && cancel_all_requested_.exchange(false, memory_order_acquire)) {
         woke = timers_.cancel_sleeps() > 0;
         timers_changed = true;
-        for (IoOp* op = flight_.head(); op; op = op->flight_next) {
+        for (UringOp* op = flight_.head(); op; op = op->flight_next) {
             // acq_rel: one cancel per op; when its task asked first, that
             // task's request does the work.
             if (!op->cancel_posted.exchange(true, memory_order_acq_rel)) cancel_now(op);
@@ -200,7 +204,7 @@ unsigned WorkerRing::reap() noexcept {
                 --own_in_flight_;
                 break;
             default: {
-                auto* op = static_cast<IoOp*>(io_uring_cqe_get_data(cqe));
+                auto* op = static_cast<UringOp*>(io_uring_cqe_get_data(cqe));
                 flight_.remove(op);
                 trace_event(trace::EventKind::io_complete, reinterpret_cast<std::uintptr_t>(op),
                             static_cast<std::uint32_t>(cqe->res));
@@ -272,7 +276,7 @@ void WorkerRing::close() noexcept {
     timers_.cancel_all();  // no task is left to wait on them
     timers_pending_.store(0, memory_order_relaxed);
     // No task is left, so nothing should be in flight; cancel what is.
-    for (IoOp* op = flight_.head(); op; op = op->flight_next) {
+    for (UringOp* op = flight_.head(); op; op = op->flight_next) {
         // relaxed: read back on this thread only.
         op->cancel_posted.store(true, memory_order_relaxed);
         cancel_now(op);

@@ -46,7 +46,7 @@ public:
     void submit(IoOp* op) noexcept;
     // Any thread: asks the kernel to cancel `op` (which completes when the
     // kernel answers). The caller holds a reference meanwhile.
-    void cancel(IoOp* op) noexcept;
+    void cancel(UringOp* op) noexcept;
     // Any thread: the timer `op` was resolved early (its entry goes stale;
     // no wake-up: the ring sees it at its next poll). Takes a reference.
     void timer_resolved(IoOp* op) noexcept;
@@ -70,7 +70,8 @@ private:
     WorkerRing() = default;
     bool start() noexcept;
     void ask_cancel(std::uint64_t user_data) noexcept;
-    void cancel_now(IoOp* op) noexcept;
+    void submit_request(UringOp* op) noexcept;
+    void cancel_now(UringOp* op) noexcept;
     bool take_messages() noexcept;  // true when it made tasks runnable
     void signal() noexcept;
     void arm_wake_read() noexcept;

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <random>
 #include <stdexcept>
+#include <unordered_map>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -63,18 +64,19 @@ TEST_CASE("timer heap: deadline order, ties in arming order, bulk removal", "[ti
     const int n = 10'000;
     std::vector<IoOp> ops(n);
     corio::detail::TimerHeap heap;
+    std::unordered_map<const IoOp*, std::uint64_t> seq;  // arming order, as the heap was told
     auto base = Clock::now();
     for (int i = 0; i < n; ++i) {
         ops[i].deadline = base + std::chrono::milliseconds(rng() % 500);  // many ties
-        ops[i].seq = static_cast<std::uint64_t>(i);
-        heap.push(&ops[i]);
+        seq[&ops[i]] = static_cast<std::uint64_t>(i);
+        heap.push(&ops[i], seq[&ops[i]]);
     }
     // Take every third op out, from anywhere in the heap (the reactor's
     // compaction of stale entries), then half of the rest as they come.
     std::vector<IoOp*> removed;
-    heap.remove_if([](const IoOp* op) { return op->seq % 3 == 0; }, removed);
+    heap.remove_if([&](const IoOp* op) { return seq.at(op) % 3 == 0; }, removed);
     CHECK(removed.size() == static_cast<std::size_t>((n + 2) / 3));
-    for (IoOp* op : removed) CHECK(op->seq % 3 == 0);
+    for (IoOp* op : removed) CHECK(seq.at(op) % 3 == 0);
     CHECK(heap.size() == static_cast<std::size_t>(n) - removed.size());
     std::vector<IoOp*> order;
     for (std::size_t i = 0, half = heap.size() / 2; i < half; ++i) order.push_back(heap.pop());
@@ -82,19 +84,19 @@ TEST_CASE("timer heap: deadline order, ties in arming order, bulk removal", "[ti
     std::vector<IoOp> late(100);
     for (std::size_t i = 0; i < late.size(); ++i) {
         late[i].deadline = base + std::chrono::milliseconds(250 + rng() % 250);
-        late[i].seq = static_cast<std::uint64_t>(n) + i;
-        heap.push(&late[i]);
+        seq[&late[i]] = static_cast<std::uint64_t>(n) + i;
+        heap.push(&late[i], seq[&late[i]]);
     }
     heap.remove_if([](const IoOp*) { return false; }, removed);  // a no-op rebuild keeps the heap valid
     while (!heap.empty()) order.push_back(heap.pop());
     REQUIRE(order.size() == static_cast<std::size_t>(n) - (n + 2) / 3 + late.size());
-    auto before = [](IoOp* a, IoOp* b) {
-        return a->deadline < b->deadline || (a->deadline == b->deadline && a->seq < b->seq);
+    auto before = [&](IoOp* a, IoOp* b) {
+        return a->deadline < b->deadline || (a->deadline == b->deadline && seq.at(a) < seq.at(b));
     };
     const std::size_t half = (static_cast<std::size_t>(n) - (n + 2) / 3) / 2;
     CHECK(std::is_sorted(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(half), before));
     CHECK(std::is_sorted(order.begin() + static_cast<std::ptrdiff_t>(half), order.end(), before));
-    for (IoOp* op : order) CHECK((op->seq % 3 != 0 || op->seq >= static_cast<std::uint64_t>(n)));
+    for (IoOp* op : order) CHECK((seq.at(op) % 3 != 0 || seq.at(op) >= static_cast<std::uint64_t>(n)));
 }
 
 TEST_CASE("sleep never wakes before its deadline", "[timers]") {

@@ -28,14 +28,22 @@ struct ReactorMsg {
     bool is_cancel = false;
 };
 
+struct UringOp;
+
+// What every op has; a timer is nothing more (128 bytes: 100,000 pending
+// sleeps touch half the memory a single op type for both kinds needed).
 struct IoOp : CompletionState {
     enum class Kind : std::uint8_t { timer, uring };
     // The io_uring requests corio makes (liburing stays out of public headers).
     enum class Code : std::uint8_t { none, read, write, openat, close, fsync, statx,
                                      accept, connect, recv, send, recvmsg, sendmsg };  // sockets: socket_ops.hpp
 
+    // (The flags fill the CompletionState's tail padding.)
     Kind kind = Kind::timer;
-    bool expired = false;  // timer: true when the deadline passed (not resolved early)
+    bool expired = false;      // timer: true when the deadline passed (not resolved early)
+    // Its owner's timer bookkeeping (reactor or worker ring; no other thread).
+    bool in_heap = false;      // armed in the timer heap
+    bool cancel_seen = false;  // resolved early, counted as stale there
     // Not in the runtime's list of awaited states (a lock per wait): at
     // shutdown the reactor cancels its own (Reactor::cancel_waits).
     Reactor* reactor = nullptr;
@@ -52,10 +60,14 @@ struct IoOp : CompletionState {
     void (*on_expire)(IoOp*) noexcept = nullptr;
     void* expire_arg = nullptr;
 
-    // --- io_uring request: arguments in, result out -----------------------
-    // An op completes only when the kernel has answered (a cancel asks the
-    // reactor for IORING_OP_ASYNC_CANCEL), so the buffers and the path stay
-    // in use until the awaiting task resumes.
+    UringOp* as_uring() noexcept;  // kind == uring only
+};
+
+// An io_uring request: arguments in, result out. It completes only when the
+// kernel has answered (a cancel asks the ring owner for
+// IORING_OP_ASYNC_CANCEL), so the buffers and the path stay in use until the
+// awaiting task resumes.
+struct UringOp : IoOp {
     Code code = Code::none;
     int fd = -1;
     int flags = 0;          // openat/statx flags
@@ -74,12 +86,11 @@ struct IoOp : CompletionState {
     bool submitted = false;         // an SQE is in the kernel
     bool cancel_requested = false;  // cancel arrived before the submission
     bool kernel_done = false;       // its CQE has arrived
-    std::uint64_t seq = 0;                        // FIFO among equal deadlines
-    bool in_heap = false;                         // armed in the timer heap
-    bool cancel_seen = false;                     // resolved early, counted as stale there
-    IoOp* flight_prev = nullptr;  // the reactor's list of ops the kernel holds
-    IoOp* flight_next = nullptr;
+    UringOp* flight_prev = nullptr;  // the owner's list of ops the kernel holds
+    UringOp* flight_next = nullptr;
 };
+
+inline UringOp* IoOp::as_uring() noexcept { return static_cast<UringOp*>(this); }
 
 // A new timer op for the current worker's runtime, holding one reference
 // (the caller's). Throws InvalidStateError off a worker, and std::system_error
@@ -88,7 +99,7 @@ IoOp* make_timer(IoClock::time_point deadline);
 
 // A new io_uring op (code and arguments to be filled in), one reference.
 // Throws as make_timer does.
-IoOp* make_uring_op(IoOp::Code code);
+UringOp* make_uring_op(IoOp::Code code);
 
 // Hands the op to its reactor (or its worker's ring: then on the thread
 // that made it), which takes its own reference.
