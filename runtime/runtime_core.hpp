@@ -29,6 +29,10 @@ inline constexpr int kTaskBudget = 128;
 inline constexpr std::uint32_t kGlobalQueueInterval = 61;
 // Tasks the LIFO slot may run in a row before others get a turn.
 inline constexpr unsigned kLifoStreakLimit = 3;
+// At most this often (in tasks) a streak's end runs the oldest task of the
+// worker's deque instead of the newest, so that tasks which keep waking each
+// other through the slot cannot starve older ones for ever.
+inline constexpr std::uint32_t kOldestTurnInterval = 4 * kGlobalQueueInterval;
 inline constexpr std::size_t kDequeCapacity = 1024;
 // A worker with an I/O driver polls it at least every this many tasks, so
 // completions are not held back behind a long run queue (Tokio: 61).
@@ -42,6 +46,7 @@ struct Worker {
     ChaseLevDeque<TaskHeader*> deque{kDequeCapacity};
     TaskHeader* lifo = nullptr;
     unsigned lifo_streak = 0;
+    std::uint32_t oldest_turn_tick = 0;  // when a streak's end last ran the deque's oldest task
     std::vector<TaskHeader*> yielded;  // owner only; back into the deque each round
     moodycamel::ProducerToken producer;
     moodycamel::ConsumerToken consumer;

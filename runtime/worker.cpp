@@ -176,7 +176,20 @@ TaskHeader* Worker::next_local() {
             ++lifo_streak;
             return t;
         }
-        push_local(t);  // enough in a row: queue it behind the others
+        // Enough in a row: the slot's task goes to the deque, and now and
+        // then the oldest task there runs first. The owner's end of the
+        // deque is its newest, so without that a pair of tasks that keep
+        // waking each other would starve everything queued before them on
+        // a lone worker (asyncio's ready queue is FIFO). Not at every
+        // streak's end: switching pairs every few polls made W3 at 2
+        // workers 2.3x slower, every 61 tasks still 3-7%.
+        push_local(t);
+        lifo_streak = 0;
+        if (tick - oldest_turn_tick >= kOldestTurnInterval) {
+            oldest_turn_tick = tick;
+            bool lost = false;
+            if (TaskHeader* oldest = deque.steal(lost)) return oldest;
+        }
     }
     lifo_streak = 0;
     if (TaskHeader* t = deque.pop()) return t;
