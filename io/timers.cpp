@@ -22,6 +22,7 @@ constexpr CompletionOps kTimerOps{&destroy_op, &cancel_op};
 // W8's 100,000 pending sleeps: each op in the frame pools' 128-byte class,
 // not the 256-byte one an op with a request's fields needs.
 static_assert(sizeof(IoOp) <= 128, "a timer op has grown out of its frame class");
+static_assert(sizeof(UringOp) <= 256, "an io_uring op has grown out of its frame class");
 
 }  // namespace
 

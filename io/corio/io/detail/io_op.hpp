@@ -6,6 +6,7 @@
 // queued or armed) and each message in flight hold a reference.
 #pragma once
 
+#include <cassert>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -90,7 +91,10 @@ struct UringOp : IoOp {
     UringOp* flight_next = nullptr;
 };
 
-inline UringOp* IoOp::as_uring() noexcept { return static_cast<UringOp*>(this); }
+inline UringOp* IoOp::as_uring() noexcept {
+    assert(kind == Kind::uring);
+    return static_cast<UringOp*>(this);
+}
 
 // A new timer op for the current worker's runtime, holding one reference
 // (the caller's). Throws InvalidStateError off a worker, and std::system_error
