@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # W7 http_hello (BENCHMARKS.md): builds the release servers, then for corio's
-# http_hello (1 worker) and the plain epoll baseline in turn: starts it, warms
-# it up, runs `wrk -t1 -c64 -d10s`, reads the server's user+system CPU time
-# from /proc/PID/stat around the timed run, and stops it; the two take turns,
-# 3 runs each. Prints the medians (req/s, CPU µs per request) with the load
-# average, and writes them to results/w7.json. Targets: corio req/s >=
-# epoll's, CPU <= 7 µs/request.
+# http_hello (1 worker), the plain epoll baseline and uring_hello (the same
+# io_uring requests as corio's worker makes, with no runtime: the floor under
+# corio) in turn: starts it, warms it up, runs `wrk -t1 -c64 -d10s`, reads
+# the server's user+system CPU time from /proc/PID/stat around the timed run,
+# and stops it; the three take turns, 3 runs each. Prints the medians (req/s,
+# CPU µs per request) with the load average, and writes them to
+# results/w7.json. Targets: corio req/s >= epoll's, CPU <= 7 µs/request.
 #
-#   tools/bench_w7.sh            3 runs of 10 s per server (about 70 s)
+#   tools/bench_w7.sh            3 runs of 10 s per server (about 105 s)
 #   tools/bench_w7.sh --quick    1 run of 3 s per server (a smoke test)
 #   tools/bench_w7.sh --runs N   N runs per server
 #   tools/bench_w7.sh --no-build measure the servers already in build/release
@@ -42,7 +43,7 @@ if ((build_step)); then
     else
         meson setup "$build" "${opts[@]}" >/dev/null
     fi
-    ninja -C "$build" benches/examples/http_hello benches/examples/epoll_hello >"$build/bench_w7_build.log" 2>&1 \
+    ninja -C "$build" benches/examples/http_hello benches/examples/epoll_hello benches/examples/uring_hello >"$build/bench_w7_build.log" 2>&1 \
         || { tail -n 30 "$build/bench_w7_build.log" >&2; echo "bench_w7.sh: build failed" >&2; exit 1; }
 fi
 
@@ -107,28 +108,32 @@ echo "bench_w7.sh: $runs run(s) of wrk -t1 -c64 -d$duration per server; load ave
 for ((run = 1; run <= runs; run++)); do
     run_server corio "$build/benches/examples/http_hello" 0 1
     run_server epoll "$build/benches/examples/epoll_hello" 0
+    run_server uring_hello "$build/benches/examples/uring_hello" 0
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 mkdir -p results
-python3 - "$tmp/corio.result" "$tmp/epoll.result" "$load" "$load_after" <<'PY'
+python3 - "$tmp/corio.result" "$tmp/epoll.result" "$tmp/uring_hello.result" "$load" "$load_after" <<'PY'
 import json, statistics, sys
 def medians(path):
     runs = [tuple(map(float, line.split())) for line in open(path) if line.strip()]
     return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs), len(runs)
-(c_rps, c_cpu, n), (e_rps, e_cpu, _) = medians(sys.argv[1]), medians(sys.argv[2])
+(c_rps, c_cpu, n), (e_rps, e_cpu, _), (u_rps, u_cpu, _) = (medians(p) for p in sys.argv[1:4])
+load, load_after = sys.argv[4:6]
 rows = [
     {"workload": "W7_http_hello", "impl": "corio", "req_per_s": c_rps, "cpu_us_per_req": c_cpu, "runs": n},
     {"workload": "W7_http_hello", "impl": "epoll", "req_per_s": e_rps, "cpu_us_per_req": e_cpu, "runs": n},
+    {"workload": "W7_http_hello", "impl": "uring_hello", "req_per_s": u_rps, "cpu_us_per_req": u_cpu, "runs": n},
 ]
 with open("results/w7.json", "w") as f:
     json.dump(rows, f, indent=2)
     f.write("\n")
 ok = lambda b: "ok" if b else "MISSED"
-print(f"W7 http_hello (wrk -t1 -c64; medians of {n} runs; load average {sys.argv[3]} before, {sys.argv[4]} after)")
-print(f"{'impl':<8}{'req/s':>12}{'CPU µs/req':>14}")
+print(f"W7 http_hello (wrk -t1 -c64; medians of {n} runs; load average {load} before, {load_after} after)")
+print(f"{'impl':<12}{'req/s':>12}{'CPU µs/req':>14}")
 for r in rows:
-    print(f"{r['impl']:<8}{r['req_per_s']:>12,.0f}{r['cpu_us_per_req']:>14.2f}")
+    print(f"{r['impl']:<12}{r['req_per_s']:>12,.0f}{r['cpu_us_per_req']:>14.2f}")
+print(f"corio's runtime over the bare io_uring server: {c_cpu - u_cpu:+.2f} µs/request ({c_cpu / u_cpu:.2f}x)")
 print(f"target req/s >= epoll: {c_rps / e_rps:.2f}x  {ok(c_rps >= e_rps)}")
 print(f"target CPU <= 7 µs/request: {c_cpu:.2f}  {ok(c_cpu <= 7.0)}")
 print("wrote results/w7.json")

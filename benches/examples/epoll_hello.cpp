@@ -4,69 +4,33 @@
 // each request ends at "\r\n\r\n" and gets "Hello, World!".
 //
 //   epoll_hello [PORT]   PORT 0 (default 8081) picks a free one. Prints its port.
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 
+#include "hello_protocol.hpp"
+
+using hello::die;
+using hello::kResponse;
+
 namespace {
-
-constexpr std::string_view kResponse = "HTTP/1.1 200 OK\r\nContent-Length: 13\r\n\r\nHello, World!";
-
-[[noreturn]] void die(const char* what) {
-    std::perror(what);
-    std::exit(1);
-}
 
 struct Connection {
     std::string in;   // bytes of a request not yet complete
     std::string out;  // responses the socket had no room for (rare)
 };
 
-// Counts the complete requests in `in` and drops them.
-int take_requests(std::string& in) {
-    int n = 0;
-    std::size_t start = 0, end;
-    while ((end = in.find("\r\n\r\n", start)) != std::string::npos) {
-        ++n;
-        start = end + 4;
-    }
-    in.erase(0, start);
-    return n;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-    const unsigned port = argc > 1 ? static_cast<unsigned>(std::strtoul(argv[1], nullptr, 10)) : 8081;
-    if (port > 65535) {
-        std::fprintf(stderr, "usage: epoll_hello [PORT]\n");
-        return 2;
-    }
-    const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (listener < 0) die("socket");
+    const unsigned port = hello::port_argument(argc, argv, 8081, "epoll_hello [PORT]");
+    const int listener = hello::listen_on_loopback(port, SOCK_NONBLOCK, "epoll_hello");
     int one = 1;
-    ::setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<std::uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0) die("bind");
-    if (::listen(listener, 1024) < 0) die("listen");
-    socklen_t len = sizeof addr;
-    ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
-    std::printf("epoll_hello: listening on 127.0.0.1:%u\n", ntohs(addr.sin_port));
-    std::fflush(stdout);
 
     const int ep = ::epoll_create1(EPOLL_CLOEXEC);
     if (ep < 0) die("epoll_create1");
@@ -126,7 +90,7 @@ int main(int argc, char** argv) {
                 continue;
             }
             conn.in.append(buf, static_cast<std::size_t>(r));
-            const int requests = take_requests(conn.in);
+            const int requests = hello::take_requests(conn.in);
             if (requests == 0 || !conn.out.empty()) {
                 for (int k = 0; k < requests; ++k) conn.out.append(kResponse);
                 continue;
