@@ -1,10 +1,11 @@
 // uring_hello: the floor under W7's corio server. One thread, no runtime,
 // making the io_uring requests http_hello's worker makes: a ring set up as
-// a worker's (SINGLE_ISSUER | DEFER_TASKRUN), and per request one recv
-// (armed to poll first, as corio arms a read that follows a write) and one
-// send, handed over in one io_uring_enter that also waits. corio's CPU per
-// request minus this server's is what the runtime costs; what both spend is
-// the kernel's. Same protocol as http_hello.
+// a worker's (SINGLE_ISSUER | DEFER_TASKRUN | TASKRUN_FLAG, 256 SQ and 4096
+// CQ entries), and per request one send, then one recv (armed to poll
+// first, as corio arms a read that follows a write). corio's CPU per request
+// minus this server's estimates what the runtime costs; what both spend is
+// the kernel's. Same protocol as http_hello, and like epoll_hello it reads
+// no more of a connection while its responses wait to be sent.
 //
 //   uring_hello [PORT]   PORT 0 (default 8082) picks a free one. Prints its port.
 #include <liburing.h>
@@ -13,17 +14,22 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <string>
+#include <utility>
 
 #include "hello_protocol.hpp"
 
 namespace {
 
 // user_data: a Connection's address with the request's kind in its low
-// bits (Connections are 8-aligned), or kAccept.
+// bits (Connections are 8-aligned), or one of the listener's own: values
+// below any address.
 enum Kind : std::uint64_t { kRecv = 1, kSend = 2, kKindMask = 7 };
 constexpr std::uint64_t kAccept = 0;
+constexpr std::uint64_t kAcceptLater = 8;  // the pause after running out of fds ended
+constexpr unsigned kSqEntries = 256, kCqEntries = 4096;  // as io/ring.cpp's worker ring
 
 struct Connection {
     explicit Connection(int socket) : fd(socket) {}
@@ -36,6 +42,7 @@ struct Connection {
     std::string queued;    // responses made while a send was in flight
     char buf[4096];
 };
+static_assert(alignof(Connection) >= 8, "user_data keeps the kind in a Connection address's low 3 bits");
 
 io_uring ring;
 
@@ -44,6 +51,7 @@ io_uring_sqe* next_sqe() {
     if (!sqe) {  // full: hand the kernel what is there
         io_uring_submit(&ring);
         sqe = io_uring_get_sqe(&ring);
+        if (!sqe) hello::die("uring_hello: no submission queue entry free after a submit");
     }
     return sqe;
 }
@@ -60,14 +68,18 @@ void submit_recv(Connection* c, bool poll_first) {
     submit(sqe, c, kRecv);
 }
 
-void send_more(Connection* c) {
-    if (c->sending || c->ended) return;
+// Sends what is queued, unless a send is in flight; false when nothing is
+// left to send.
+bool send_more(Connection* c) {
+    if (c->sending) return true;
+    if (c->ended) return false;
     if (c->out.empty()) c->out.swap(c->queued);
-    if (c->out.empty()) return;
+    if (c->out.empty()) return false;
     io_uring_sqe* sqe = next_sqe();
     io_uring_prep_send(sqe, c->fd, c->out.data(), c->out.size(), MSG_NOSIGNAL);
     submit(sqe, c, kSend);
     c->sending = true;
+    return true;
 }
 
 void submit_accept(int listener) {
@@ -77,11 +89,23 @@ void submit_accept(int listener) {
 }
 
 void on_accept(int listener, int res) {
-    submit_accept(listener);
-    if (res < 0) {  // e.g. EMFILE: this client is refused, the next may not be
-        std::fprintf(stderr, "uring_hello: accept: %s\n", std::strerror(-res));
+    if (res == -EMFILE || res == -ENFILE || res == -ENOBUFS || res == -ENOMEM) {
+        // The client stays in the backlog, so accepting again at once fails
+        // again: try again in 10 ms.
+        static bool said = false;
+        if (!std::exchange(said, true))
+            std::fprintf(stderr, "uring_hello: accept: %s; retrying every 10 ms\n", std::strerror(-res));
+        static __kernel_timespec pause{0, 10'000'000};
+        io_uring_sqe* sqe = next_sqe();
+        io_uring_prep_timeout(sqe, &pause, 0, 0);
+        io_uring_sqe_set_data64(sqe, kAcceptLater);
         return;
     }
+    if (res < 0) {
+        errno = -res;
+        hello::die("uring_hello: accept");
+    }
+    submit_accept(listener);
     int one = 1;
     ::setsockopt(res, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     submit_recv(new Connection(res), false);
@@ -92,19 +116,19 @@ void on_recv(Connection* c, int res) {
     if (c->ended) return;
     c->in.append(c->buf, static_cast<std::size_t>(res));
     for (int n = hello::take_requests(c->in); n > 0; --n) c->queued.append(hello::kResponse);
-    send_more(c);
-    // The client sends its next request only after this response.
-    submit_recv(c, true);
+    // Read on once the responses are out (on_send), as corio's server does:
+    // a client that sends without reading is not read either.
+    if (!send_more(c)) submit_recv(c, true);
 }
 
 void on_send(Connection* c, int res) {
     c->sending = false;
-    if (res < 0) {
+    if (res < 0) {  // reset (no recv is in flight while a send is)
         c->ended = true;
         return;
     }
     c->out.erase(0, static_cast<std::size_t>(res));
-    send_more(c);
+    if (!send_more(c) && !c->ended) submit_recv(c, true);
 }
 
 }  // namespace
@@ -112,8 +136,10 @@ void on_send(Connection* c, int res) {
 int main(int argc, char** argv) {
     const unsigned port = hello::port_argument(argc, argv, 8082, "uring_hello [PORT]");
     io_uring_params params{};
-    params.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
-    if (const int r = io_uring_queue_init_params(1024, &ring, &params); r < 0) {
+    params.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG |
+                   IORING_SETUP_CQSIZE;
+    params.cq_entries = kCqEntries;
+    if (const int r = io_uring_queue_init_params(kSqEntries, &ring, &params); r < 0) {
         errno = -r;
         hello::die("uring_hello: io_uring_queue_init_params (needs Linux 6.1)");
     }
@@ -131,6 +157,10 @@ int main(int argc, char** argv) {
             ++seen;
             if (cqe->user_data == kAccept) {
                 on_accept(listener, cqe->res);
+                continue;
+            }
+            if (cqe->user_data == kAcceptLater) {
+                submit_accept(listener);
                 continue;
             }
             auto* c = reinterpret_cast<Connection*>(cqe->user_data & ~std::uint64_t{kKindMask});
