@@ -31,15 +31,15 @@ constexpr std::uint64_t kAccept = 0;
 constexpr std::uint64_t kAcceptLater = 8;  // the pause after running out of fds ended
 constexpr unsigned kSqEntries = 256, kCqEntries = 4096;  // as io/ring.cpp's worker ring
 
+// A connection has one request in flight at a time, a recv or a send, until
+// it ends: so when that request's CQE ends it, the kernel is done with `buf`
+// and `out`, and it can go.
 struct Connection {
     explicit Connection(int socket) : fd(socket) {}
     int fd;
-    int in_flight = 0;     // requests the kernel may still write `buf` for
-    bool sending = false;  // a send of `out` is in flight
-    bool ended = false;    // closed or reset by the client
-    std::string in;        // bytes of a request not yet complete
-    std::string out;       // responses being sent (the kernel may read them)
-    std::string queued;    // responses made while a send was in flight
+    bool ended = false;  // closed or reset by the client
+    std::string in;      // bytes of a request not yet complete
+    std::string out;     // responses not yet sent (the kernel reads them)
     char buf[4096];
 };
 static_assert(alignof(Connection) >= 8, "user_data keeps the kind in a Connection address's low 3 bits");
@@ -56,30 +56,22 @@ io_uring_sqe* next_sqe() {
     return sqe;
 }
 
-void submit(io_uring_sqe* sqe, Connection* c, Kind kind) {
-    io_uring_sqe_set_data64(sqe, reinterpret_cast<std::uint64_t>(c) | kind);
-    ++c->in_flight;
-}
-
 void submit_recv(Connection* c, bool poll_first) {
     io_uring_sqe* sqe = next_sqe();
     io_uring_prep_recv(sqe, c->fd, c->buf, sizeof c->buf, 0);
     if (poll_first) sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
-    submit(sqe, c, kRecv);
+    io_uring_sqe_set_data64(sqe, reinterpret_cast<std::uint64_t>(c) | kRecv);
 }
 
-// Sends what is queued, unless a send is in flight; false when nothing is
-// left to send.
-bool send_more(Connection* c) {
-    if (c->sending) return true;
-    if (c->ended) return false;
-    if (c->out.empty()) c->out.swap(c->queued);
-    if (c->out.empty()) return false;
+// The connection's next request: the responses left to send, else the next
+// read. Like corio's server, which reads once its write is done, it does not
+// read a client that sends without reading. The read is armed to poll first:
+// the client waits for the responses, or a request's rest is on its way.
+void submit_next(Connection* c) {
+    if (c->out.empty()) return submit_recv(c, true);
     io_uring_sqe* sqe = next_sqe();
     io_uring_prep_send(sqe, c->fd, c->out.data(), c->out.size(), MSG_NOSIGNAL);
-    submit(sqe, c, kSend);
-    c->sending = true;
-    return true;
+    io_uring_sqe_set_data64(sqe, reinterpret_cast<std::uint64_t>(c) | kSend);
 }
 
 void submit_accept(int listener) {
@@ -112,23 +104,22 @@ void on_accept(int listener, int res) {
 }
 
 void on_recv(Connection* c, int res) {
-    if (res <= 0) c->ended = true;  // closed (0) or reset: no more reads
-    if (c->ended) return;
+    if (res <= 0) {  // closed (0) or reset
+        c->ended = true;
+        return;
+    }
     c->in.append(c->buf, static_cast<std::size_t>(res));
-    for (int n = hello::take_requests(c->in); n > 0; --n) c->queued.append(hello::kResponse);
-    // Read on once the responses are out (on_send), as corio's server does:
-    // a client that sends without reading is not read either.
-    if (!send_more(c)) submit_recv(c, true);
+    for (int n = hello::take_requests(c->in); n > 0; --n) c->out.append(hello::kResponse);
+    submit_next(c);
 }
 
 void on_send(Connection* c, int res) {
-    c->sending = false;
-    if (res < 0) {  // reset (no recv is in flight while a send is)
+    if (res < 0) {  // reset
         c->ended = true;
         return;
     }
     c->out.erase(0, static_cast<std::size_t>(res));
-    if (!send_more(c) && !c->ended) submit_recv(c, true);
+    submit_next(c);
 }
 
 }  // namespace
@@ -164,12 +155,11 @@ int main(int argc, char** argv) {
                 continue;
             }
             auto* c = reinterpret_cast<Connection*>(cqe->user_data & ~std::uint64_t{kKindMask});
-            --c->in_flight;
             if ((cqe->user_data & kKindMask) == kRecv)
                 on_recv(c, cqe->res);
             else
                 on_send(c, cqe->res);
-            if (c->ended && c->in_flight == 0) {  // the kernel is done with buf
+            if (c->ended) {  // its only request has just ended
                 ::close(c->fd);
                 delete c;
             }
