@@ -125,37 +125,3 @@ TEST_CASE("sync waits nobody will satisfy are cancelled by runtime shutdown", "[
     REQUIRE(e.n_waiting() == 0);
     REQUIRE(l.n_waiting() == 0);
 }
-
-TEST_CASE("awaits that are ready at once spend the budget: a loop on a set Event or a free Lock lets its worker's other tasks run",
-          "[event][lock]") {
-    // As a ready Task or Future (and Tokio's coop budget): one worker, and
-    // a task that loops on a primitive that never makes it wait. Without the
-    // budget the spawned task would run only after the whole loop.
-    const bool on_lock = GENERATE(false, true);
-    CAPTURE(on_lock);
-    constexpr int kLoops = 1'000'000;
-    const int turns = run_bounded(
-        [](bool use_lock) -> corio::Coro<int> {
-            corio::Event event;
-            event.set();
-            corio::Lock lock;
-            bool other_ran = false;
-            auto other = corio::spawn([](bool& ran) -> corio::Coro<void> {
-                ran = true;
-                co_return;
-            }(other_ran));
-            int n = 0;
-            while (!other_ran && n < kLoops) {
-                if (use_lock) {
-                    auto guard = co_await lock.lock();
-                } else {
-                    co_await event.wait();
-                }
-                ++n;
-            }
-            co_await other;
-            co_return n;
-        }(on_lock),
-        corio::Options{.workers = 1});
-    CHECK(turns < 1000);  // the budget is 128 awaits per turn
-}

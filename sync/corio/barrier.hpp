@@ -70,7 +70,7 @@ public:
 
     std::size_t await_resume() {
         if (!settle()) throw BrokenBarrierError();
-        return self_ ? node_.index : index_;
+        return node_.task ? node_.index : index_;  // suspended: the granter set the index
     }
 
     detail::SpinLock& sync_lock() noexcept { return barrier_->mu_; }

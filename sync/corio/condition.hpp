@@ -94,6 +94,9 @@ public:
     detail::SpinLock& sync_lock() noexcept { return cond_->mu_; }
     detail::WaitList& wait_list() noexcept { return cond_->waiters_; }
     detail::SyncHook& sync_hook() noexcept { return cond_->hook_; }
+    // A wait always waits for a notify: it never yields for the budget
+    // first, which would hold the user's lock across the yield.
+    static constexpr bool kAlwaysWaits = true;
     static detail::TryResult try_now(detail::WakeBatch&) noexcept { return detail::TryResult::wait; }
     // Notified, then cancelled: the notification goes to the next waiter.
     bool give_back() noexcept {

@@ -5,17 +5,18 @@
 // A node served and then cancelled before it ran asks D to give back what it
 // got (D::give_back), so a cancelled waiter takes nothing and loses nothing.
 // Every await spends a unit of the task's budget, as awaiting a Task or a
-// Future does: once it is spent, an operation that completes at once still
-// completes (a Lock is taken, an item got), but the task goes behind the
-// others before it carries on, so a loop on a primitive that is always
-// ready cannot starve its worker.
+// Future does: once it is spent, the task goes behind the others *before*
+// it tries (retry_frame.hpp), so a loop on a primitive that is always ready
+// cannot starve its worker, and a task never yields holding what it took.
 #pragma once
 
 #include <coroutine>
 #include <cstdint>
 #include <mutex>
+#include <utility>
 
 #include "corio/coro.hpp"
+#include "corio/detail/retry_frame.hpp"
 #include "corio/detail/sync_hook.hpp"
 #include "corio/detail/wait_node.hpp"
 
@@ -31,10 +32,9 @@ public:
     SyncAwaiter& operator=(const SyncAwaiter&) = delete;
 
     bool await_ready() {
-        if (!take_budget()) {
-            budget_spent_ = true;  // await_suspend completes it, then yields
-            return false;
-        }
+        if constexpr (D::kAlwaysWaits) return false;  // suspends anyway: no budget to spend
+        if (!take_budget()) [[unlikely]]
+            return prepare_retry();
         WakeBatch wake;  // destroyed after the guard: wakes outside the lock
         std::lock_guard guard(d().sync_lock());
         result_ = d().try_now(wake);
@@ -43,18 +43,47 @@ public:
 
     template <class P>
     bool await_suspend(std::coroutine_handle<P> caller) noexcept {
-        self_ = owner_of(caller);
-        self_->on_suspend();
+        TaskHeader* self = owner_of(caller);
+        self->on_suspend();
+        node_.prepare(d().sync_lock(), d().wait_list(), self, caller);
+        if (retry_) [[unlikely]] {
+            // The budget is spent: behind the others first, then the try.
+            // The node is not visible yet, so a cancel meanwhile only marks
+            // the task; retry() passes it to the node, which it finds idle.
+            yield_task(self, retry_);
+            return true;
+        }
+        return try_or_queue();
+    }
+
+protected:
+    D& d() noexcept { return static_cast<D&>(*this); }
+
+    // What a primitive that can never complete at once declares (Condition):
+    // its await neither tries in await_ready nor spends the budget.
+    static constexpr bool kAlwaysWaits = false;
+
+    // Hooks D may hide: something to do once the node is queued and the
+    // lock released (Condition releases the user's lock there).
+    static std::nullptr_t capture_after() noexcept { return nullptr; }
+    static void run_after(std::nullptr_t) noexcept {}
+
+    // The rest of await_suspend, with the node prepared: tries under the
+    // primitive's lock and queues the node if it must wait. True when queued
+    // (the task is suspended; our frame may already run elsewhere). Forced
+    // inline: with two callers GCC keeps it out of line, and every await
+    // that suspends pays a call (W3 at one worker 9% slower, alternated runs).
+    [[gnu::always_inline]] bool try_or_queue() noexcept {
         auto after = d().capture_after();  // read now: once queued, our frame may run elsewhere
-        SpinLock& lock = d().sync_lock();
-        node_.prepare(lock, d().wait_list(), self_, caller);
+        SpinLock& lock = *node_.lock;
         // Registered before the node is visible to granters, so a wake can
         // never overtake it; a cancel pending already marks the node cancelled.
-        self_->set_waiting_on(&node_);
+        TaskHeader* self = node_.task;
+        self->set_waiting_on(&node_);
         // Shutdown must find this wait: through the primitive's hook when it
         // covers our runtime (one load), else on its own.
-        if (!d().sync_hook().covers(self_->runtime)) track_waited(self_->runtime, &node_.waited);
-        bool suspended = false;
+        if (!d().sync_hook().covers(self->runtime)) track_waited(self->runtime, &node_.waited);
+        bool queued = false;
         {
             WakeBatch wake;
             std::lock_guard guard(lock);
@@ -63,7 +92,7 @@ public:
                 if (result_ == TryResult::wait) {
                     node_.status = WaitNode::Status::queued;
                     node_.list->push_back(&node_);
-                    suspended = true;
+                    queued = true;
                 } else {
                     // Served (or failed) at once: a cancel arriving from now
                     // on must find it served, not idle, or it would throw
@@ -73,34 +102,41 @@ public:
             }
         }
         D::run_after(after);
-        // Not queued, so our frame is still ours to read.
-        if (!suspended && budget_spent_ && result_ != TryResult::wait) {
-            // Done at once with the budget spent: the task still goes
-            // behind the others. settle() sees the node served or aborted.
-            yield_task(self_, caller);
-            return true;
-        }
-        return suspended;
+        return queued;
     }
 
-protected:
-    D& d() noexcept { return static_cast<D&>(*this); }
+    // The budget is spent: the frame await_suspend yields to. Out of line:
+    // inlined, the coroutine's ramp made await_ready too big to be inlined
+    // into the awaiting coroutine (a profile of Queue_mpmc showed the call).
+    [[gnu::noinline]] bool prepare_retry() {
+        retry_ = make_retry_frame(this).frame;
+        return false;
+    }
 
-    // Hooks D may hide: something to do once the node is queued and the
-    // lock released (Condition releases the user's lock there).
-    static std::nullptr_t capture_after() noexcept { return nullptr; }
-    static void run_after(std::nullptr_t) noexcept {}
+    // RetryStep's call, run as the task once its yield is over: the try that
+    // await_suspend put off, then on into the awaiting coroutine unless the
+    // task is now queued.
+    template <class>
+    friend struct RetryStep;
+    std::coroutine_handle<> retry() noexcept {
+        const std::coroutine_handle<> caller = node_.handle;  // ours to read only until queued
+        if (try_or_queue()) return std::noop_coroutine();
+        return transfer(caller);
+    }
 
     // First thing in D::await_resume. Throws CancelledError for a wait that
     // was cancelled; returns true when the operation completed, false when
     // it failed (D throws its own error then).
     bool settle() {
-        if (self_) {
-            self_->clear_waiting_on();
+        if (TaskHeader* self = node_.task) {  // set by await_suspend: the await suspended
+            // A budget yield's frame has run its step (the task came back
+            // only through it): free it.
+            if (retry_) [[unlikely]] std::exchange(retry_, {}).destroy();
+            self->clear_waiting_on();
             node_.quiesce();
             switch (node_.status) {
                 case WaitNode::Status::cancelled:
-                    self_->throw_if_cancelled();
+                    self->throw_if_cancelled();
                     // Cancelled by runtime shutdown rather than Task::cancel().
                     throw CancelledError("wait cancelled by runtime shutdown");
                 case WaitNode::Status::granted:
@@ -110,8 +146,8 @@ protected:
                     // got (next waiter first) and the CancelledError is thrown.
                     // D may instead keep it (a put already in the queue); the
                     // cancellation then comes at the task's next suspension.
-                    if ((self_->state() & CompletionState::kCancelPending) && d().give_back())
-                        self_->throw_if_cancelled();
+                    if ((self->state() & CompletionState::kCancelPending) && d().give_back())
+                        self->throw_if_cancelled();
                     break;
                 case WaitNode::Status::aborted:
                     result_ = TryResult::fail;
@@ -124,9 +160,11 @@ protected:
     }
 
     WaitNode node_;
-    TaskHeader* self_ = nullptr;
     TryResult result_ = TryResult::wait;
-    bool budget_spent_ = false;
+    // Only when the budget was spent: the frame the yield resumes, made in
+    // await_ready and destroyed in settle (a plain handle, so an await that
+    // completes at once runs no destructor for it).
+    std::coroutine_handle<> retry_;
 };
 
 }  // namespace corio::detail
