@@ -52,7 +52,6 @@ struct Worker {
     moodycamel::ConsumerToken consumer;
     std::uint32_t tick = 0;
     std::uint64_t rng;
-    int budget = kTaskBudget;
     bool searching = false;
     Parker parker;
     std::unique_ptr<WorkerIo> io;  // installed by io/ on the first I/O here

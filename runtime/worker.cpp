@@ -110,7 +110,6 @@ void Worker::run_task(TaskHeader* task) {
             task->request_cancel();
         }
     }
-    budget = kTaskBudget;
     bump(polls);
     // The task may be freed by the time its poll ends: keep what the
     // reports need.
@@ -123,6 +122,7 @@ void Worker::run_task(TaskHeader* task) {
 
     ResumeContext& ctx = resume_context();
     ctx.stack_base = static_cast<char*>(__builtin_frame_address(0));
+    ctx.budget = kTaskBudget;
     std::coroutine_handle<> next = task->resume_point;
     while (next) {
         ctx.next = nullptr;
@@ -411,16 +411,6 @@ bool take_for_inline(TaskHeader* child) noexcept {
     if (w->trace) [[unlikely]]
         w->trace->retract_spawn(reinterpret_cast<std::uintptr_t>(child));
     return true;
-}
-
-bool take_budget() noexcept {
-    Worker* w = this_worker;
-    if (!w) return true;
-    if (w->budget > 0) {
-        --w->budget;
-        return true;
-    }
-    return false;
 }
 
 void count_completion(TaskHeader* task) noexcept {

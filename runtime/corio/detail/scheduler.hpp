@@ -21,6 +21,7 @@ struct ResumeContext {
     char* stack_base = nullptr;        // set by the worker's resume loop
     std::coroutine_handle<> next;       // trampolined coroutine, run next
     CompletionState* destroy_after = nullptr;  // a finished task to free once its frame is left
+    int budget = 0;                     // take_budget's units, refilled before each poll
 };
 // Trivially destructible, so the thread_local needs no guard; GCC lowers
 // coroutines before optimising, so its address is never cached across a
@@ -92,8 +93,18 @@ void yield_task(TaskHeader* task, std::coroutine_handle<> at) noexcept;
 bool take_for_inline(TaskHeader* child) noexcept;
 
 // Cooperative budget: true while the running task may go on without
-// yielding; each call spends one unit.
-bool take_budget() noexcept;
+// yielding; each call spends one unit. The worker refills it before every
+// poll (Worker::run_task). Inline, on the thread's resume context, because
+// every await of a ready Task, Future or primitive asks. A thread that is no
+// worker (stack_base unset) has no budget to spend.
+inline bool take_budget() noexcept {
+    ResumeContext& ctx = resume_context();
+    if (ctx.budget > 0) [[likely]] {
+        --ctx.budget;
+        return true;
+    }
+    return ctx.stack_base == nullptr;
+}
 
 // The end of a task: publishes its outcome, wakes its waiters, drops the
 // task's own reference, and returns the coroutine to run next.
