@@ -127,6 +127,10 @@ TEST_CASE("a Queue get that spends the budget yields before taking: no item sits
 
 TEST_CASE("a task cancelled while it yields for its budget throws CancelledError from the await and has taken nothing",
           "[budget][cancel][lock][queue]") {
+    // What this guards is the cancel's hand-off to the retry: a retry that
+    // missed it would take the lock or the item and never throw (the test
+    // then fails or times out). The state checked after would look the same
+    // had the task taken first and given back.
     const bool on_queue = GENERATE(false, true);
     CAPTURE(on_queue);
     run_bounded(
@@ -156,6 +160,7 @@ TEST_CASE("a task cancelled while it yields for its budget throws CancelledError
 }
 
 TEST_CASE("runtime shutdown ends a task that yields for its budget on a Lock", "[budget][lock][shutdown]") {
+    // Shutdown's cancel must reach the retry, or the looper runs for ever.
     corio::Lock lock;
     bool done = false;
     std::atomic<bool> cancelled{false};
@@ -233,4 +238,130 @@ TEST_CASE("budget yields race cancels: Lock, Semaphore and Queue under 8 workers
     CHECK(s.sem_over.load() == 0);
     CHECK(s.sem.value() == 2);
     CHECK(s.items_got.load() + static_cast<long>(s.q.qsize()) == long(kTasks) * rounds);
+}
+
+TEST_CASE("a Barrier arrival that spends the budget gets its index from the retry's try", "[budget][barrier]") {
+    // Two parties on one worker. Before each of its arrivals main makes r
+    // ready awaits (r = 0, 1, 2, ...), so across the rounds some of its
+    // arrivals, as the round's last, come with the budget spent and go
+    // through the retry. Each round must hand out indices 0 and 1.
+    constexpr int kRounds = 300;
+    struct Indices {
+        std::vector<std::size_t> mine, theirs;
+    };
+    const Indices got = run_bounded(
+        []() -> corio::Coro<Indices> {
+            corio::Barrier barrier(2);
+            corio::Event ready;
+            ready.set();
+            Indices ix;
+            auto other = corio::spawn([](corio::Barrier& b, std::vector<std::size_t>& out) -> corio::Coro<void> {
+                for (int r = 0; r < kRounds; ++r) out.push_back(co_await b.wait());
+            }(barrier, ix.theirs));
+            for (int r = 0; r < kRounds; ++r) {
+                for (int i = 0; i < r; ++i) co_await ready.wait();
+                ix.mine.push_back(co_await barrier.wait());
+            }
+            co_await other;
+            co_return ix;
+        }(),
+        kOneWorker);
+    REQUIRE(got.mine.size() == std::size_t(kRounds));
+    REQUIRE(got.theirs.size() == std::size_t(kRounds));
+    int wrong = 0;
+    for (int r = 0; r < kRounds; ++r) wrong += got.mine[r] + got.theirs[r] != 1;
+    CHECK(wrong == 0);
+}
+
+TEST_CASE("Condition.wait never yields for the budget: the user's lock is released as the waiter queues",
+          "[budget][condition]") {
+    // The waiter makes 100..139 ready awaits before each wait, so some of
+    // its waits start with the budget spent. Were the wait to yield first,
+    // the observer would find the waiter in wait() with the lock still
+    // held and nobody queued.
+    constexpr int kRounds = 200;
+    const int held_while_waiting = run_bounded(
+        []() -> corio::Coro<int> {
+            corio::Condition cond;
+            corio::Event ready;
+            ready.set();
+            bool in_wait = false;
+            bool done = false;
+            auto waiter = corio::spawn([](corio::Condition& c, corio::Event& ev, bool& in_wait, bool& done) -> corio::Coro<void> {
+                auto guard = co_await c.lock();
+                for (int r = 0; r < kRounds; ++r) {
+                    for (int i = 0; i < 100 + r % 40; ++i) co_await ev.wait();
+                    in_wait = true;
+                    co_await c.wait();
+                    in_wait = false;
+                }
+                done = true;
+            }(cond, ready, in_wait, done));
+            int held = 0;
+            while (!done) {
+                co_await corio::yield_now();
+                held += in_wait && cond.locked() && cond.n_waiting() == 0;
+                if (cond.n_waiting() > 0) {
+                    auto guard = co_await cond.lock();
+                    cond.notify();
+                }
+            }
+            co_await waiter;
+            co_return held;
+        }(),
+        kOneWorker);
+    CHECK(held_while_waiting == 0);
+}
+
+TEST_CASE("budget retries that must queue race cancels: a Lock held across yields, 8 workers on 2 cores",
+          "[budget][cancel][lock][stress]") {
+    // Each task spends most of its budget on ready Event waits before each
+    // acquire, so the acquire often comes through a retry; the holder keeps
+    // the lock across a yield every third round, so many retries find it
+    // taken and queue. A canceller cancels tasks throughout.
+    constexpr int kTasks = 16;
+    const int rounds = 400 / corio_test::kScale;
+    struct Shared {
+        corio::Lock lock;
+        corio::Event ready;
+        long under_lock = 0;
+        std::atomic<long> entered{0};
+        std::atomic<int> inside{0};
+        std::atomic<int> overlaps{0};
+    } s;
+    s.ready.set();
+    int cancelled = 0;
+    run_bounded(
+        [](Shared& s, int rounds, int& cancelled) -> corio::Coro<void> {
+            auto body = [](Shared& s, int rounds, int seed) -> corio::Coro<void> {
+                for (int r = 0; r < rounds; ++r) {
+                    for (int i = 0; i < 120 + (seed + r) % 16; ++i) co_await s.ready.wait();
+                    auto guard = co_await s.lock.lock();
+                    if (s.inside.fetch_add(1) != 0) s.overlaps.fetch_add(1);
+                    // Left before the guard releases, even when the yield throws.
+                    struct Leave {
+                        std::atomic<int>& inside;
+                        ~Leave() { inside.fetch_sub(1); }
+                    } leave{s.inside};
+                    s.entered.fetch_add(1, std::memory_order_relaxed);
+                    ++s.under_lock;
+                    if (r % 3 == 0) co_await corio::yield_now();
+                }
+            };
+            std::vector<corio::Task<void>> ts;
+            for (int i = 0; i < kTasks; ++i) ts.push_back(corio::spawn(body(s, rounds, i)));
+            // Half the tasks, cancelled one by one as the run goes on.
+            const long total = long(kTasks) * rounds;
+            for (int k = 0; k < kTasks / 2; ++k) {
+                co_await corio_test::until([&] { return s.entered.load() >= total * (k + 1) / (kTasks + 2); });
+                ts[2 * k].cancel();
+            }
+            for (auto& t : ts) cancelled += co_await corio_test::was_cancelled(t);
+        }(s, rounds, cancelled),
+        corio_test::k8x);
+    INFO("cancelled tasks: " << cancelled);
+    CHECK(s.overlaps.load() == 0);
+    CHECK(s.under_lock == s.entered.load());
+    CHECK(!s.lock.locked());
+    CHECK(s.lock.n_waiting() == 0);
 }

@@ -19,8 +19,9 @@
 namespace corio::detail {
 
 // The coroutine's return type: just its handle. Whoever makes the frame
-// destroys it (SyncAwaiter::settle, once the await is over); it is suspended
-// then, before its step or at it for good.
+// destroys it (SyncAwaiter::settle, once the await is over), when it sits
+// at its step for good. A task that is never resumed (one a shutdown gave
+// up on) leaks it along with its own frame.
 struct RetryFrame {
     struct promise_type {
         static void* operator new(std::size_t size) { return allocate_frame(size); }

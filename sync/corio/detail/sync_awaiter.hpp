@@ -8,11 +8,14 @@
 // Future does: once it is spent, the task goes behind the others *before*
 // it tries (retry_frame.hpp), so a loop on a primitive that is always ready
 // cannot starve its worker, and a task never yields holding what it took.
+// What the try finds after the yield decides: an Event set before the yield
+// and cleared during it makes the await wait (as in Tokio).
 #pragma once
 
 #include <coroutine>
 #include <cstdint>
 #include <mutex>
+#include <new>
 #include <utility>
 
 #include "corio/coro.hpp"
@@ -32,13 +35,16 @@ public:
     SyncAwaiter& operator=(const SyncAwaiter&) = delete;
 
     bool await_ready() {
-        if constexpr (D::kAlwaysWaits) return false;  // suspends anyway: no budget to spend
-        if (!take_budget()) [[unlikely]]
-            return prepare_retry();
-        WakeBatch wake;  // destroyed after the guard: wakes outside the lock
-        std::lock_guard guard(d().sync_lock());
-        result_ = d().try_now(wake);
-        return result_ != TryResult::wait;
+        if constexpr (D::kAlwaysWaits) {
+            return false;  // suspends anyway: no budget to spend
+        } else {
+            if (!take_budget() && prepare_retry()) [[unlikely]]
+                return false;  // await_suspend yields to the retry frame
+            WakeBatch wake;  // destroyed after the guard: wakes outside the lock
+            std::lock_guard guard(d().sync_lock());
+            result_ = d().try_now(wake);
+            return result_ != TryResult::wait;
+        }
     }
 
     template <class P>
@@ -105,12 +111,19 @@ protected:
         return queued;
     }
 
-    // The budget is spent: the frame await_suspend yields to. Out of line:
-    // inlined, the coroutine's ramp made await_ready too big to be inlined
-    // into the awaiting coroutine (a profile of Queue_mpmc showed the call).
-    [[gnu::noinline]] bool prepare_retry() {
-        retry_ = make_retry_frame(this).frame;
-        return false;
+    // The budget is spent: makes the frame await_suspend yields to. Out of
+    // line: inlined, the coroutine's ramp made await_ready too big to be
+    // inlined into the awaiting coroutine (a profile of Queue_mpmc showed
+    // the call). The one allocation an await may make (a 64-byte frame, once
+    // per spent budget); should it fail, the await goes on without the
+    // yield this time rather than throw bad_alloc from a Lock.
+    [[gnu::noinline]] bool prepare_retry() noexcept {
+        try {
+            retry_ = make_retry_frame(this).frame;
+            return true;
+        } catch (const std::bad_alloc&) {
+            return false;
+        }
     }
 
     // RetryStep's call, run as the task once its yield is over: the try that
