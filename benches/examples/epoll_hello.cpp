@@ -9,9 +9,13 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 
 #include "hello_protocol.hpp"
 
@@ -45,13 +49,28 @@ int main(int argc, char** argv) {
         ::close(fd);
         connections.erase(fd);
     };
+    // Out of descriptors, the listener stays readable (level-triggered)
+    // while every accept fails: it leaves the epoll set for a pause instead.
+    using Clock = std::chrono::steady_clock;
+    bool accept_paused = false;
+    bool said_paused = false;
+    Clock::time_point accept_again;
     epoll_event events[256];
     char buf[4096];
     while (true) {
-        const int n = ::epoll_wait(ep, events, 256, -1);
+        int timeout_ms = -1;
+        if (accept_paused) {
+            const auto left = std::chrono::ceil<std::chrono::milliseconds>(accept_again - Clock::now());
+            timeout_ms = left.count() > 0 ? static_cast<int>(left.count()) : 0;
+        }
+        const int n = ::epoll_wait(ep, events, 256, timeout_ms);
         if (n < 0) {
             if (errno == EINTR) continue;
             die("epoll_wait");
+        }
+        if (accept_paused && Clock::now() >= accept_again) {
+            accept_paused = false;
+            ::epoll_ctl(ep, EPOLL_CTL_ADD, listener, &ev);
         }
         for (int i = 0; i < n; ++i) {
             const int fd = events[i].data.fd;
@@ -64,6 +83,16 @@ int main(int argc, char** argv) {
                     cev.data.fd = c;
                     ::epoll_ctl(ep, EPOLL_CTL_ADD, c, &cev);
                     connections[c];
+                }
+                if (hello::out_of_resources(errno)) {
+                    if (!std::exchange(said_paused, true))
+                        std::fprintf(stderr, "epoll_hello: accept: %s; retrying every %d ms\n", std::strerror(errno),
+                                     hello::kAcceptPauseMs);
+                    ::epoll_ctl(ep, EPOLL_CTL_DEL, listener, nullptr);
+                    accept_paused = true;
+                    accept_again = Clock::now() + std::chrono::milliseconds(hello::kAcceptPauseMs);
+                } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ECONNABORTED && errno != EINTR) {
+                    die("epoll_hello: accept");
                 }
                 continue;
             }

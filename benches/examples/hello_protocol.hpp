@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -21,6 +22,14 @@ inline constexpr std::string_view kResponse = "HTTP/1.1 200 OK\r\nContent-Length
     std::perror(what);
     std::exit(1);
 }
+
+// An accept that failed for want of descriptors or memory: the client stays
+// in the backlog, so accepting again at once fails again. Both servers
+// pause accepting for kAcceptPauseMs instead of spinning.
+inline bool out_of_resources(int err) {
+    return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
+}
+inline constexpr int kAcceptPauseMs = 10;
 
 // Counts the complete requests in `in` and drops them.
 inline int take_requests(std::string& in) {

@@ -81,13 +81,12 @@ void submit_accept(int listener) {
 }
 
 void on_accept(int listener, int res) {
-    if (res == -EMFILE || res == -ENFILE || res == -ENOBUFS || res == -ENOMEM) {
-        // The client stays in the backlog, so accepting again at once fails
-        // again: try again in 10 ms.
+    if (hello::out_of_resources(-res)) {
         static bool said = false;
         if (!std::exchange(said, true))
-            std::fprintf(stderr, "uring_hello: accept: %s; retrying every 10 ms\n", std::strerror(-res));
-        static __kernel_timespec pause{0, 10'000'000};
+            std::fprintf(stderr, "uring_hello: accept: %s; retrying every %d ms\n", std::strerror(-res),
+                         hello::kAcceptPauseMs);
+        static __kernel_timespec pause{0, hello::kAcceptPauseMs * 1'000'000LL};
         io_uring_sqe* sqe = next_sqe();
         io_uring_prep_timeout(sqe, &pause, 0, 0);
         io_uring_sqe_set_data64(sqe, kAcceptLater);
