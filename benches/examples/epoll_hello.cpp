@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.fd = listener;
-    ::epoll_ctl(ep, EPOLL_CTL_ADD, listener, &ev);
+    if (::epoll_ctl(ep, EPOLL_CTL_ADD, listener, &ev) < 0) die("epoll_ctl (listener)");
 
     std::unordered_map<int, Connection> connections;
     auto drop = [&](int fd) {
@@ -70,7 +70,7 @@ int main(int argc, char** argv) {
         }
         if (accept_paused && Clock::now() >= accept_again) {
             accept_paused = false;
-            ::epoll_ctl(ep, EPOLL_CTL_ADD, listener, &ev);
+            if (::epoll_ctl(ep, EPOLL_CTL_ADD, listener, &ev) < 0) die("epoll_hello: epoll_ctl (listener)");
         }
         for (int i = 0; i < n; ++i) {
             const int fd = events[i].data.fd;
@@ -91,9 +91,9 @@ int main(int argc, char** argv) {
                     ::epoll_ctl(ep, EPOLL_CTL_DEL, listener, nullptr);
                     accept_paused = true;
                     accept_again = Clock::now() + std::chrono::milliseconds(hello::kAcceptPauseMs);
-                } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ECONNABORTED && errno != EINTR) {
+                } else if (hello::accept_error_is_fatal(errno)) {
                     die("epoll_hello: accept");
-                }
+                }  // else EAGAIN, or a connection's own error: the next readiness goes on
                 continue;
             }
             Connection& conn = connections[fd];

@@ -31,6 +31,14 @@ inline bool out_of_resources(int err) {
 }
 inline constexpr int kAcceptPauseMs = 10;
 
+// Only these accept errors say the server itself is wrong. Linux also
+// returns a pending connection's own network error from accept
+// (ECONNABORTED, EPROTO, ENETUNREACH, EPERM from a firewall, ...): accept(2)
+// says to treat those like EAGAIN, so the servers skip them.
+inline bool accept_error_is_fatal(int err) {
+    return err == EBADF || err == EFAULT || err == EINVAL || err == ENOTSOCK;
+}
+
 // Counts the complete requests in `in` and drops them.
 inline int take_requests(std::string& in) {
     int n = 0;

@@ -93,8 +93,12 @@ void on_accept(int listener, int res) {
         return;
     }
     if (res < 0) {
-        errno = -res;
-        hello::die("uring_hello: accept");
+        if (hello::accept_error_is_fatal(-res)) {
+            errno = -res;
+            hello::die("uring_hello: accept");
+        }
+        submit_accept(listener);  // that connection's own error: skip it
+        return;
     }
     submit_accept(listener);
     int one = 1;

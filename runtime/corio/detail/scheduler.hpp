@@ -96,7 +96,8 @@ bool take_for_inline(TaskHeader* child) noexcept;
 // yielding; each call spends one unit. The worker refills it before every
 // poll (Worker::run_task). Inline, on the thread's resume context, because
 // every await of a ready Task, Future or primitive asks. A thread that is no
-// worker (stack_base unset) has no budget to spend.
+// worker has no budget to spend (stack_base is set from a worker's first
+// poll on; coroutines run only inside polls).
 inline bool take_budget() noexcept {
     ResumeContext& ctx = resume_context();
     if (ctx.budget > 0) [[likely]] {
